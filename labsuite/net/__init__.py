@@ -1,0 +1,1 @@
+"""Servers and clients: sockets, threads and timeouts, reporting events to a callback."""

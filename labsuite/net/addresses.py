@@ -1,0 +1,66 @@
+"""This computer's name and the addresses a lab partner can use to reach it."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from typing import List
+
+
+@dataclass(frozen=True)
+class InterfaceAddress:
+    interface: str
+    address: str
+    version: int  # 4 or 6
+    shareable: bool  # usable by another machine: not loopback, not link-local
+
+    def __str__(self) -> str:
+        return self.address
+
+
+def host_name() -> str:
+    return socket.gethostname()
+
+
+def interface_addresses() -> List[InterfaceAddress]:
+    """Every address of every interface, loopback included, IPv4 first."""
+    try:
+        import ifaddr
+    except ImportError:  # fall back to what the resolver knows about this host
+        return _resolver_addresses()
+    found: List[InterfaceAddress] = []
+    for adapter in ifaddr.get_adapters():
+        name = adapter.nice_name or adapter.name
+        for ip in adapter.ips:
+            text = ip.ip[0] if isinstance(ip.ip, tuple) else ip.ip
+            found.append(_classify(name, text))
+    found.sort(key=lambda a: (a.version, not a.shareable, a.interface, a.address))
+    return found
+
+
+def shareable_addresses() -> List[str]:
+    """Addresses to give a lab partner, best first (IPv4 before IPv6)."""
+    return [a.address for a in interface_addresses() if a.shareable]
+
+
+def _classify(interface: str, text: str) -> InterfaceAddress:
+    bare = text.split("%", 1)[0]
+    try:
+        ip = ipaddress.ip_address(bare)
+    except ValueError:
+        return InterfaceAddress(interface, text, 6 if ":" in text else 4, False)
+    shareable = not (ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast)
+    return InterfaceAddress(interface, bare if shareable else text, ip.version, shareable)
+
+
+def _resolver_addresses() -> List[InterfaceAddress]:
+    found = {}
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None)
+    except OSError:
+        infos = []
+    for family, *_rest, sockaddr in infos:
+        if family in (socket.AF_INET, socket.AF_INET6):
+            found[sockaddr[0]] = _classify("?", sockaddr[0])
+    return sorted(found.values(), key=lambda a: (a.version, not a.shareable, a.address))

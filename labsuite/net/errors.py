@@ -1,0 +1,67 @@
+"""Turn socket exceptions into one plain sentence a student can act on."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from typing import Optional
+
+
+class NetError(Exception):
+    """A network failure with a plain-language explanation (no traceback needed)."""
+
+    def __init__(self, explanation: str):
+        super().__init__(explanation)
+        self.explanation = explanation
+
+
+def explain(exc: BaseException, host: Optional[str] = None, port: Optional[int] = None,
+            action: str = "connect", timeout: Optional[float] = None) -> str:
+    """One sentence saying what went wrong and what to try next.
+
+    ``action`` is "bind" for servers and "connect" (or "send") for clients.
+    """
+    where = _where(host, port)
+    if isinstance(exc, NetError):
+        return exc.explanation
+    if isinstance(exc, socket.gaierror):
+        return (f"Unknown host {host!r}: the name could not be looked up "
+                "(check the spelling, or use an IP address).")
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        limit = f" within {timeout:g} seconds" if timeout else ""
+        return (f"No answer from {where}{limit}: the address may be wrong, "
+                "or a firewall may be dropping the connection.")
+    code = getattr(exc, "errno", None)
+    if action == "bind":
+        if code == errno.EADDRINUSE:
+            return f"Port {port} is already in use by another program; choose another port."
+        if code == errno.EACCES and port is not None and 0 < port < 1024:
+            return (f"Port {port} is below 1024, which needs administrator rights; "
+                    "choose a port above 1024.")
+        if code == errno.EACCES:
+            return f"This computer refused to open port {port} (permission denied); choose another port."
+        if code == errno.EADDRNOTAVAIL:
+            return f"{host!r} is not an address of this computer, so a server cannot listen on it."
+    if code == errno.ECONNREFUSED:
+        return (f"Nothing is listening at {where} (connection refused): "
+                "start the server first, or check the port.")
+    if code in (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED):
+        return f"The connection to {where} was closed by the other side."
+    if code in (errno.EHOSTUNREACH, errno.EHOSTDOWN):
+        return f"The host {host} cannot be reached from this computer (no route)."
+    if code == errno.ENETUNREACH:
+        return f"The network of {host} cannot be reached from this computer (no route)."
+    if code == errno.ETIMEDOUT:
+        return f"No answer from {where}: the address may be wrong, or a firewall may be in the way."
+    if code == errno.EADDRNOTAVAIL:
+        return f"The address {host!r} cannot be used from this computer."
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"Network error with {where}: {reason}."
+
+
+def _where(host: Optional[str], port: Optional[int]) -> str:
+    if host is None:
+        return f"port {port}" if port is not None else "the other side"
+    if port is None:
+        return host
+    return f"{host} port {port}"

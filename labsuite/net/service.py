@@ -1,0 +1,306 @@
+"""The shape every server and client shares: start(), stop() and events.
+
+A service does its work on worker threads and reports each step to a callback as an
+:class:`~labsuite.net.events.Event`; it never touches the window. ``start()`` does the
+part that can fail at once (binding, connecting) on the caller's thread, so the caller
+gets a :class:`NetError` with a plain sentence, and then hands the long-running part to
+threads. ``stop()`` is idempotent, closes every connection, releases the port at once and
+joins the threads within a second.
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import sys
+import threading
+import time
+from typing import Dict, List, Optional, Tuple
+
+from .errors import NetError, explain
+from .events import Address, Event, EventCallback, Kind, format_address
+
+#: How long stop() waits for worker threads, in total.
+JOIN_SECONDS = 1.0
+
+
+class Service:
+    """Base class: lifecycle, event emission and supervised worker threads."""
+
+    source = "service"
+
+    def __init__(self, on_event: Optional[EventCallback] = None):
+        self._on_event = on_event or (lambda event: None)
+        self._lifecycle = threading.RLock()
+        self._stopping = threading.Event()
+        self._threads: List[threading.Thread] = []
+        self._running = False
+
+    # -- events -----------------------------------------------------------------------
+    def emit(self, kind: Kind, text: str, **fields) -> None:
+        try:
+            self._on_event(Event(kind, self.source, text, **fields))
+        except Exception as exc:  # a broken display must not kill the service
+            print(f"labsuite: event display failed: {exc!r}", file=sys.stderr)
+
+    def fail(self, exc: BaseException, **context) -> NetError:
+        """Report ``exc`` as an error event and return it as a NetError to raise."""
+        explanation = explain(exc, **context)
+        self.emit(Kind.ERROR, explanation)
+        return exc if isinstance(exc, NetError) else NetError(explanation)
+
+    # -- lifecycle --------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def start(self) -> "Service":
+        with self._lifecycle:
+            if self._running:
+                return self
+            self._stopping.clear()
+            self._threads = []
+            self._setup()
+            self._running = True
+        return self
+
+    def stop(self) -> None:
+        with self._lifecycle:
+            if not self._running:
+                return
+            self._stopping.set()
+            try:
+                self._teardown()
+            finally:
+                self._join_threads()
+                self._cleanup()
+                self._running = False
+        self.emit(Kind.STOPPED, "Stopped")
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def _setup(self) -> None:
+        """Open sockets and spawn threads; raise NetError on failure."""
+
+    def _teardown(self) -> None:
+        """Wake or unblock the worker threads so they return promptly."""
+
+    def _cleanup(self) -> None:
+        """Close what the threads left open, once they have been joined."""
+
+    # -- threads ----------------------------------------------------------------------
+    def spawn(self, target, *args, name: str = "") -> threading.Thread:
+        thread = threading.Thread(target=self._supervised, args=(target, args),
+                                  name=name or f"{self.source} worker", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()]
+        self._threads.append(thread)
+        thread.start()
+        return thread
+
+    def _supervised(self, target, args) -> None:
+        try:
+            target(*args)
+        except Exception as exc:  # report, never die silently
+            if not self.stopping:
+                self.emit(Kind.ERROR, f"Internal error in {self.source}: {exc!r}; "
+                                      "this part has stopped.")
+
+    def _join_threads(self) -> None:
+        deadline = time.monotonic() + JOIN_SECONDS
+        current = threading.current_thread()
+        for thread in list(self._threads):
+            if thread is current:
+                continue
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+class Waker:
+    """A socket pair that lets stop() wake a thread blocked in select()."""
+
+    def __init__(self):
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+
+    def fileno(self) -> int:
+        return self._reader.fileno()
+
+    def wake(self) -> None:
+        try:
+            self._writer.send(b"\0")
+        except OSError:
+            pass
+
+    def drain(self) -> None:
+        try:
+            while self._reader.recv(4096):
+                pass
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self._reader.close()
+        self._writer.close()
+
+
+def family_for(host: str) -> int:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def open_listener(service: Service, host: str, port: int, kind: int = socket.SOCK_STREAM,
+                  backlog: int = 128) -> socket.socket:
+    """Open, bind and (for TCP) listen, emitting each step as in the course's server log."""
+    noun = "server socket" if kind == socket.SOCK_STREAM else "UDP socket"
+    try:
+        sock = socket.socket(family_for(host), kind)
+    except OSError as exc:
+        raise service.fail(exc, host=host, port=port, action="bind") from None
+    try:
+        if sys.platform == "win32":
+            sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_EXCLUSIVEADDRUSE", 0), 1)
+        else:  # restart on the same port at once, even with old connections in TIME_WAIT
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        service.emit(Kind.OPENED, f"Opened {noun}")
+        sock.bind((host, port))
+        local = sock.getsockname()[:2]
+        service.emit(Kind.BOUND, f"Bound {noun} to {format_address(local)}", local=local)
+        if kind == socket.SOCK_STREAM:
+            sock.listen(backlog)
+            service.emit(Kind.LISTENING, f"Listening on {format_address(local)}", local=local)
+        return sock
+    except OSError as exc:
+        sock.close()
+        raise service.fail(exc, host=host, port=port, action="bind") from None
+
+
+class TcpServer(Service):
+    """A listening TCP service that tracks its connections so stop() can close them.
+
+    Subclasses implement :meth:`serve` (the loop run on a worker thread once listening).
+    """
+
+    source = "server"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0,
+                 on_event: Optional[EventCallback] = None):
+        super().__init__(on_event)
+        self.host = host
+        self.port = port
+        self.listener: Optional[socket.socket] = None
+        self.waker: Optional[Waker] = None
+        self._connections: Dict[int, Tuple[socket.socket, Address]] = {}
+        self._connections_lock = threading.Lock()
+        self._next_id = 0
+
+    @property
+    def address(self) -> Address:
+        """The address actually bound (the real port when started with port 0)."""
+        listener = self.listener
+        if listener is None:
+            return (self.host, self.port)
+        return listener.getsockname()[:2]
+
+    def _setup(self) -> None:
+        self.listener = open_listener(self, self.host, self.port)
+        self.listener.setblocking(False)
+        self.waker = Waker()
+        self.spawn(self.serve, name=f"{self.source} on {self.address[1]}")
+
+    def _teardown(self) -> None:
+        if self.waker:
+            self.waker.wake()
+        with self._connections_lock:
+            connections = list(self._connections.values())
+        for sock, _peer in connections:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _cleanup(self) -> None:
+        with self._connections_lock:
+            leftover = list(self._connections)
+        for conn_id in leftover:
+            self.release(conn_id, "server stopped")
+        if self.listener is not None:
+            self.listener.close()
+            self.listener = None
+            self.emit(Kind.CLOSED, "Closed server socket")
+        if self.waker is not None:
+            self.waker.close()
+            self.waker = None
+
+    def serve(self) -> None:
+        raise NotImplementedError
+
+    # -- accepting --------------------------------------------------------------------
+    def wait_readable(self, timeout: Optional[float] = None) -> bool:
+        """Block until the listener has a connection; False once stopping."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.listener, selectors.EVENT_READ)
+            selector.register(self.waker, selectors.EVENT_READ)
+            while not self.stopping:
+                for key, _ in selector.select(timeout):
+                    if key.fileobj is self.listener:
+                        return True
+                if timeout is not None:
+                    return False
+        return False
+
+    def accept(self) -> Optional[Tuple[int, socket.socket, Address]]:
+        """Accept one waiting connection, track it and log it; None if none was waiting."""
+        try:
+            sock, peer = self.listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError as exc:
+            if not self.stopping:
+                self.emit(Kind.ERROR, f"Could not accept a connection: {explain(exc)}")
+            return None
+        peer = peer[:2]
+        conn_id = self.track(sock, peer)
+        local = sock.getsockname()[:2]
+        self.emit(Kind.ACCEPTED,
+                  f"Accepted connection #{conn_id} from {format_address(peer)} "
+                  f"(server {format_address(local)})",
+                  peer=peer, local=local, conn=conn_id)
+        return conn_id, sock, peer
+
+    def track(self, sock: socket.socket, peer: Address) -> int:
+        with self._connections_lock:
+            self._next_id += 1
+            self._connections[self._next_id] = (sock, peer)
+            if self.stopping:  # stop() raced with accept(): do not leave it open
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            return self._next_id
+
+    def release(self, conn_id: int, reason: str = "") -> None:
+        """Close a tracked connection exactly once and log it."""
+        with self._connections_lock:
+            entry = self._connections.pop(conn_id, None)
+        if entry is None:
+            return
+        sock, peer = entry
+        try:
+            sock.close()
+        except OSError:
+            pass
+        suffix = f" ({reason})" if reason else ""
+        self.emit(Kind.CLOSED, f"Closed connection #{conn_id} with {format_address(peer)}{suffix}",
+                  peer=peer, conn=conn_id)
+
+    @property
+    def connection_count(self) -> int:
+        with self._connections_lock:
+            return len(self._connections)
