@@ -7,6 +7,11 @@ import socket
 from typing import Optional
 
 
+#: What a client may raise while resolving or connecting: socket errors, and the
+#: UnicodeError (IDNA) or ValueError a malformed host name gives before any traffic.
+CONNECT_ERRORS = (OSError, UnicodeError, ValueError)
+
+
 class NetError(Exception):
     """A network failure with a plain-language explanation (no traceback needed)."""
 
@@ -24,7 +29,7 @@ def explain(exc: BaseException, host: Optional[str] = None, port: Optional[int] 
     where = _where(host, port)
     if isinstance(exc, NetError):
         return exc.explanation
-    if isinstance(exc, socket.gaierror):
+    if isinstance(exc, (socket.gaierror, UnicodeError)):  # UnicodeError: IDNA rejects the name
         return (f"Unknown host {host!r}: the name could not be looked up "
                 "(check the spelling, or use an IP address).")
     if isinstance(exc, (socket.timeout, TimeoutError)):

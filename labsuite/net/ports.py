@@ -8,6 +8,8 @@ DAYTIME = 8013
 ECHO = 8007
 WEB = 8080
 CHAT = 9000
+#: The local SNTP server (UDP), so the Time tab's SNTP mode works with no internet.
+SNTP = 8123
 
 #: The well-known daytime port the public time servers use.
 DAYTIME_WELL_KNOWN = 13

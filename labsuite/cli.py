@@ -1,0 +1,275 @@
+"""The headless front door: every service of the window, driven from a terminal.
+
+``labsuite`` alone opens the window; ``labsuite serve KIND`` runs one server until Ctrl+C
+or SIGTERM; ``labsuite time`` and ``labsuite echo`` are the course's clients. Failures are
+one plain line on stderr and exit status 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from typing import Callable, List, Optional
+
+from labsuite import __version__
+from labsuite.net import ports
+from labsuite.net.errors import NetError
+from labsuite.net.events import Event, Kind, format_address
+
+EXIT_OK, EXIT_NETWORK, EXIT_USAGE = 0, 1, 2
+
+#: Server kinds, with the issue that brings those not here yet.
+SERVER_KINDS = ("daytime", "sntp", "echo", "web", "chat")
+COMING_SOON = {"web": "the web server", "chat": "the chat server"}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    for stream in (sys.stdout, sys.stderr):  # never crash printing what a server sent
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    if not argv:
+        from labsuite.gui.app import run_app
+
+        return run_app()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except NetError as exc:
+        print(f"labsuite: {exc.explanation}", file=sys.stderr)
+        return EXIT_NETWORK
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except BrokenPipeError:  # the reader went away (e.g. piped into head): not an error
+        return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="labsuite",
+        description="A network-programming lab: run with no arguments to open the window.")
+    parser.add_argument("--version", action="version", version=f"labsuite {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve", help="run one server until Ctrl+C",
+        description="Run one server until Ctrl+C or SIGTERM, printing its socket steps.")
+    serve.add_argument("kind", choices=SERVER_KINDS, help="which server to run")
+    serve.add_argument("--host", default=ports.LOCAL_ONLY,
+                       help="address to listen on: 127.0.0.1 for this computer only (default), "
+                            "0.0.0.0 to let other computers connect")
+    serve.add_argument("--port", type=port_number, default=None,
+                       help="port to listen on (0 picks any free port); defaults: "
+                            f"daytime {ports.DAYTIME}, sntp {ports.SNTP}, echo {ports.ECHO}, "
+                            f"web {ports.WEB}, chat {ports.CHAT}")
+    serve.add_argument("--mode", choices=("selector", "threaded", "sequential"), default="selector",
+                       help="echo: non-blocking with a selector (default), a thread per client, "
+                            "or one client at a time")
+    serve.add_argument("--udp", action="store_true", help="echo: also echo UDP datagrams (guarded)")
+    serve.add_argument("--format", choices=("rfc867", "nist"), default="rfc867", dest="time_format",
+                       help="daytime: plain RFC 867 text (default) or the NIST line")
+    serve.add_argument("-q", "--quiet", action="store_true",
+                       help="print only the listening line and errors, not every socket step")
+    serve.set_defaults(handler=run_server)
+
+    time_cmd = commands.add_parser(
+        "time", help="ask a time server for the date and time",
+        description="Ask a daytime (TCP) or SNTP (UDP) server for the time and compare it "
+                    "with this computer's clock.")
+    time_cmd.add_argument("host", nargs="?", default=ports.TIME_SERVERS[0],
+                          help=f"time server (default {ports.TIME_SERVERS[0]})")
+    time_cmd.add_argument("--port", type=port_number, default=None,
+                          help=f"port (default {ports.DAYTIME_WELL_KNOWN}, or "
+                               f"{ports.SNTP_WELL_KNOWN} with --sntp)")
+    time_cmd.add_argument("--sntp", action="store_true", help="use SNTP over UDP instead of daytime")
+    time_cmd.add_argument("--timeout", type=positive_seconds, default=10.0,
+                          help="seconds to wait for an answer (default 10)")
+    time_cmd.add_argument("-v", "--verbose", action="store_true",
+                          help="also print each socket step on stderr")
+    time_cmd.set_defaults(handler=run_time)
+
+    echo = commands.add_parser(
+        "echo", help="send text to an echo server and print what comes back",
+        description="Send TEXT (or, with no TEXT, each line of standard input) to an echo "
+                    "server and print each reply.")
+    echo.add_argument("host", help="echo server host")
+    echo.add_argument("--port", type=port_number, default=ports.ECHO,
+                      help=f"echo server port (default {ports.ECHO})")
+    echo.add_argument("text", nargs="*", help="text to send (default: read lines from stdin)")
+    echo.add_argument("--timeout", type=positive_seconds, default=10.0,
+                      help="seconds to wait for each reply (default 10)")
+    echo.add_argument("-v", "--verbose", action="store_true",
+                      help="also print socket steps and round-trip times on stderr")
+    echo.set_defaults(handler=run_echo)
+    return parser
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (0 to 65535)")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("the timeout must be more than 0 seconds")
+    return value
+
+
+# -- printing events ----------------------------------------------------------------------
+class EventPrinter:
+    """Prints events as time-stamped lines from any thread, one whole line at a time."""
+
+    def __init__(self, stream=None, quiet: bool = False):
+        self.stream = stream or sys.stdout
+        self.quiet = quiet
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        if self.quiet and event.kind is not Kind.ERROR:
+            return
+        stamp = time.strftime("%H:%M:%S", time.localtime(event.time))
+        millis = int(event.time * 1000) % 1000
+        stream = sys.stderr if event.kind is Kind.ERROR else self.stream
+        self.line(f"{stamp}.{millis:03d} {event}", stream)
+
+    def line(self, text: str, stream=None) -> None:
+        stream = stream or self.stream
+        with self._lock:
+            try:
+                stream.write(text + "\n")
+                stream.flush()
+            except (OSError, ValueError):  # closed pipe: nothing useful left to do
+                pass
+
+
+# -- serve --------------------------------------------------------------------------------
+def run_server(args) -> int:
+    if args.kind in COMING_SOON:
+        print(f"labsuite: {COMING_SOON[args.kind]} is not part of this version yet.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    printer = EventPrinter(quiet=args.quiet)
+    service, detail = make_server(args, printer)
+    stop_requested = threading.Event()
+    restore = install_stop_signals(stop_requested.set)
+    try:
+        service.start()
+        host, port = service.address
+        printer.line(f"labsuite {args.kind} server listening on {format_address((host, port))}"
+                     f"{detail}; press Ctrl+C to stop")
+        for hint in reach_hints(host, port):
+            printer.line(hint)
+        while not stop_requested.wait(0.5):
+            pass
+    finally:
+        service.stop()
+        restore()
+    return EXIT_OK
+
+
+def make_server(args, on_event: Callable[[Event], None]):
+    """The service for ``serve KIND`` and a short description of its options."""
+    if args.kind == "daytime":
+        from labsuite.net.daytime import DaytimeServer
+
+        port = ports.DAYTIME if args.port is None else args.port
+        return (DaytimeServer(args.host, port, fmt=args.time_format, on_event=on_event),
+                f" (format: {args.time_format})")
+    if args.kind == "sntp":
+        from labsuite.net.sntp import SntpServer
+
+        port = ports.SNTP if args.port is None else args.port
+        return SntpServer(args.host, port, on_event=on_event), " (UDP)"
+    from labsuite.net.echo import EchoServer
+
+    port = ports.ECHO if args.port is None else args.port
+    udp = ", UDP echo on too" if args.udp else ""
+    return (EchoServer(args.host, port, mode=args.mode, udp=args.udp, on_event=on_event),
+            f" (mode: {args.mode}{udp})")
+
+
+def reach_hints(host: str, port: int) -> List[str]:
+    """Lines telling the student which address a partner should use."""
+    if host in ("0.0.0.0", "::", ""):
+        from labsuite.net.addresses import shareable_addresses
+
+        found = shareable_addresses()
+        if found:
+            return [f"other computers connect to {found[0]} port {port}"
+                    + (f" (also: {', '.join(found[1:])})" if len(found) > 1 else "")]
+        return ["this computer has no network address other computers can use"]
+    if host.startswith("127.") or host == "::1":
+        return ["only this computer can connect (use --host 0.0.0.0 to let others in)"]
+    return []
+
+
+def install_stop_signals(callback: Callable[[], None]) -> Callable[[], None]:
+    """Route Ctrl+C and SIGTERM to ``callback``; return a function that restores them."""
+    previous = {}
+    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            previous[signum] = signal.signal(signum, lambda *_: callback())
+        except (ValueError, OSError):  # not the main thread, or not allowed here
+            pass
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return restore
+
+
+# -- clients ------------------------------------------------------------------------------
+def run_time(args) -> int:
+    steps = EventPrinter(stream=sys.stderr) if args.verbose else None
+    if args.sntp:
+        from labsuite.net.sntp import SntpQuery as Query
+
+        port = ports.SNTP_WELL_KNOWN if args.port is None else args.port
+        timeout = args.timeout
+    else:
+        from labsuite.net.daytime import DaytimeQuery as Query
+
+        port = ports.DAYTIME_WELL_KNOWN if args.port is None else args.port
+        timeout = args.timeout
+    result = Query(args.host, port, timeout=timeout, on_event=steps).run()
+    for line in result.summary_lines():
+        print(line)
+    return EXIT_OK
+
+
+def run_echo(args) -> int:
+    from labsuite.net.echo import EchoClient
+
+    steps = EventPrinter(stream=sys.stderr) if args.verbose else None
+    messages = [" ".join(args.text)] if args.text else (line.rstrip("\r\n") for line in sys.stdin)
+    client = EchoClient(args.host, args.port, timeout=args.timeout, on_event=steps)
+    client.start()
+    try:
+        for message in messages:
+            reply = client.request(message + "\n", timeout=args.timeout)
+            print(reply.text.rstrip("\r\n"), flush=True)
+            if steps:
+                steps.line(f"round trip {reply.rtt * 1000:.2f} ms", sys.stderr)
+    finally:
+        client.stop()
+    return EXIT_OK

@@ -1,0 +1,184 @@
+"""The command line as a student uses it: real subprocesses talking on loopback."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.support import UNRESOLVABLE_HOST, closed_port
+
+pytestmark = pytest.mark.timeout(60)
+
+LISTENING = re.compile(r"listening on (\S+):(\d+)")
+
+
+def run_cli(*args, input=None, timeout=30, **kwargs):
+    return subprocess.run([sys.executable, "-m", "labsuite", *args], input=input,
+                          capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+class ServerProcess:
+    """``labsuite serve ...`` in a subprocess, ready once it prints its listening line."""
+
+    def __init__(self, *args, **popen_kwargs):
+        self.proc = subprocess.Popen([sys.executable, "-m", "labsuite", "serve", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     **popen_kwargs)
+        self.lines = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            match = LISTENING.search(line)
+            if match:
+                self.port = int(match.group(2))
+                return
+        self.proc.kill()
+        raise AssertionError(f"server did not start: {self.lines} {self.proc.stderr.read()}")
+
+    def stop(self, signum=signal.SIGTERM):
+        self.proc.send_signal(signum)
+        out, err = self.proc.communicate(timeout=10)
+        self.lines.append(out)
+        return self.proc.returncode, "".join(self.lines), err
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+def assert_plain_failure(result, phrase):
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert phrase in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_version():
+    from labsuite import __version__
+
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert __version__ in result.stdout
+
+
+@pytest.mark.parametrize("args", [["serve"], ["serve", "gopher"], ["echo"],
+                                  ["serve", "echo", "--port", "70000"],
+                                  ["time", "127.0.0.1", "--timeout", "-1"], ["--bogus"]])
+def test_usage_errors_exit_2(args):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_server_kinds_of_later_issues_say_so():
+    result = run_cli("serve", "web", "--port", "0")
+    assert result.returncode == 2
+    assert "not part of this version" in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["selector", "threaded", "sequential"])
+def test_echo_server_and_client(mode):
+    with ServerProcess("echo", "--port", "0", "--mode", mode) as server:
+        result = run_cli("echo", "127.0.0.1", "--port", str(server.port), "Hello,", "COS", "333.")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "Hello, COS 333.\n"
+        code, log, _ = server.stop()
+    assert code == 0
+    for step in ("Opened server socket", "Bound server socket", "Listening",
+                 "Accepted connection", "Read 16 bytes", "Hello, COS 333.", "Wrote 16 bytes",
+                 "Closed connection", "Stopped"):
+        assert step in log, step
+
+
+def test_echo_client_reads_lines_from_stdin_and_shows_round_trips():
+    with ServerProcess("echo", "--port", "0", "--quiet") as server:
+        result = run_cli("echo", "127.0.0.1", "--port", str(server.port), "-v",
+                         input="first line\nsecond, ünïcode\n\nlast")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == ["first line", "second, ünïcode", "", "last"]
+        assert result.stderr.count("round trip") == 4
+        code, log, _ = server.stop()
+    assert code == 0
+    assert "Read" not in log  # --quiet keeps only the listening line and errors
+
+
+def test_daytime_server_and_time_client_in_both_formats():
+    for fmt in ("rfc867", "nist"):
+        with ServerProcess("daytime", "--port", "0", "--format", fmt) as server:
+            result = run_cli("time", "127.0.0.1", "--port", str(server.port))
+            assert result.returncode == 0, result.stderr
+            assert str(time.gmtime().tm_year) in result.stdout
+            code, log, _ = server.stop()
+        assert code == 0
+        assert "Wrote" in log
+
+
+def test_sntp_server_and_client():
+    with ServerProcess("sntp", "--port", "0") as server:
+        result = run_cli("time", "127.0.0.1", "--sntp", "--port", str(server.port))
+        assert result.returncode == 0, result.stderr
+        assert "offset" in result.stdout.lower()
+        assert server.stop()[0] == 0
+
+
+def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port():
+    with ServerProcess("echo", "--port", "0") as server:
+        code, log, err = server.stop(signal.SIGINT)
+        assert code == 0, err
+        assert "Traceback" not in err
+        with socket.create_server(("127.0.0.1", server.port)):
+            pass  # the port is free again at once
+
+
+def test_server_shows_where_partners_connect_when_open_to_others():
+    with ServerProcess("echo", "--port", "0", "--host", "0.0.0.0") as server:
+        assert server.stop()[0] == 0
+    assert "other computers" in "".join(server.lines)
+
+
+def test_nothing_listening():
+    port = closed_port()
+    assert_plain_failure(run_cli("time", "127.0.0.1", "--port", str(port)), "Nothing is listening")
+    assert_plain_failure(run_cli("echo", "127.0.0.1", "--port", str(port), "hi"),
+                         "Nothing is listening")
+
+
+def test_unknown_host():
+    assert_plain_failure(run_cli("time", UNRESOLVABLE_HOST, "--timeout", "2"), "Unknown host")
+
+
+def test_no_answer_within_the_timeout():
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts (backlog) but never speaks
+        port = silent.getsockname()[1]
+        result = run_cli("time", "127.0.0.1", "--port", str(port), "--timeout", "0.5")
+    assert_plain_failure(result, "No answer")
+
+
+def test_port_in_use():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "echo", "--port", str(port))
+    assert_plain_failure(result, "already in use")
+
+
+@pytest.mark.skipif(not hasattr(os, "setuid"), reason="needs POSIX users")
+def test_port_below_1024_needs_administrator_rights():
+    kwargs = {}
+    if os.geteuid() == 0:  # drop to an ordinary user, as a student would be
+        kwargs["user"] = 65534
+    result = run_cli("serve", "echo", "--port", "7", **kwargs)
+    assert_plain_failure(result, "administrator rights")
