@@ -1,0 +1,347 @@
+"""The chat server and client, speaking the course protocol (labsuite.protocols.chat).
+
+The server runs one thread with a selector: the room's state is touched by that thread
+only, so there are no locks around it and no send ever waits on another client. Each
+client has a bounded outgoing buffer; a client that stops reading until its buffer
+overflows is disconnected and the room carries on with nothing lost for anyone else.
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Set, Tuple
+
+from labsuite.protocols import chat
+from labsuite.protocols.chat import ChatRoom, Outcome, ServerConnection
+
+from . import ports
+from .errors import CONNECT_ERRORS, NetError, explain
+from .events import Address, EventCallback, Kind, format_address, preview, PREVIEW_BYTES
+from .service import Service, TcpServer
+
+#: An unfinished line is taken as complete after this much silence (the paper's client
+#: sends "MESSAGE text" with no newline).
+IDLE_COMPLETES_LINE = 0.3
+#: Bytes waiting for one client before it is considered gone (it stopped reading).
+MAX_PENDING_OUTPUT = 512 * 1024
+MAX_CLIENTS = 1000
+
+
+@dataclass(frozen=True)
+class Members:
+    """Who is in the room now, in order of joining (carried by INFO events)."""
+
+    names: Tuple[str, ...]
+
+
+class _Client:
+    __slots__ = ("conn_id", "sock", "peer", "parser", "out", "last_read", "closing", "writing")
+
+    def __init__(self, conn_id: int, sock: socket.socket, peer: Address):
+        self.conn_id = conn_id
+        self.sock = sock
+        self.peer = peer
+        self.parser = ServerConnection()
+        self.out = bytearray()
+        self.last_read = time.monotonic()
+        self.closing = False
+        self.writing = False
+
+
+class ChatServer(TcpServer):
+    source = "chat server"
+
+    def __init__(self, host: str = ports.LOCAL_ONLY, port: int = ports.CHAT,
+                 on_event: Optional[EventCallback] = None, max_clients: int = MAX_CLIENTS):
+        super().__init__(host, port, on_event)
+        self.max_clients = max_clients
+        self._members: Tuple[str, ...] = ()
+
+    @property
+    def members(self) -> Tuple[str, ...]:
+        """A snapshot of who is in the room, safe to read from any thread."""
+        return self._members
+
+    def serve(self) -> None:
+        self._room = ChatRoom()
+        self._clients: Dict[int, _Client] = {}
+        self._partial: Set[_Client] = set()
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self.listener, selectors.EVENT_READ, "listener")
+        self._selector.register(self.waker, selectors.EVENT_READ, "waker")
+        try:
+            while not self.stopping:
+                for key, mask in self._selector.select(self._next_idle_timeout()):
+                    if key.data == "listener":
+                        self._accept_waiting()
+                    elif key.data == "waker":
+                        self.waker.drain()
+                    elif key.data.conn_id in self._clients:
+                        client = key.data
+                        if mask & selectors.EVENT_WRITE:
+                            self._flush(client)
+                        if mask & selectors.EVENT_READ and client.conn_id in self._clients:
+                            self._read(client)
+                self._complete_idle_lines()
+        finally:
+            self._selector.close()
+            self._members = ()
+
+    # -- connections ------------------------------------------------------------------
+    def _accept_waiting(self) -> None:
+        for _ in range(64):  # a burst of arrivals, without starving the others
+            accepted = self.accept()
+            if accepted is None:
+                return
+            conn_id, sock, peer = accepted
+            sock.setblocking(False)
+            for level, option in ((socket.IPPROTO_TCP, socket.TCP_NODELAY),
+                                  (socket.SOL_SOCKET, socket.SO_KEEPALIVE)):
+                try:
+                    sock.setsockopt(level, option, 1)
+                except OSError:
+                    pass
+            client = _Client(conn_id, sock, peer)
+            self._clients[conn_id] = client
+            self._selector.register(sock, selectors.EVENT_READ, client)
+            if len(self._clients) > self.max_clients:
+                self._queue(client, b"ERROR The room is full; try again later.\n")
+                self._close_after_output(client)
+
+    def _read(self, client: _Client) -> None:
+        try:
+            data = client.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._drop(client, plain_reason(exc))
+            return
+        now = time.monotonic()
+        if not data:
+            self._apply_commands(client, client.parser.idle())
+            self._drop(client, "closed the connection")
+            return
+        if client in self._partial and now - client.last_read >= IDLE_COMPLETES_LINE:
+            self._apply_commands(client, client.parser.idle())
+        client.last_read = now
+        self.emit(Kind.READ, f"Read {len(data)} bytes from {format_address(client.peer)}: "
+                             f"{preview(data)}", peer=client.peer, conn=client.conn_id,
+                  size=len(data), data=data[:PREVIEW_BYTES])
+        self._apply_commands(client, client.parser.receive(data))
+        if client.conn_id in self._clients and client.parser.has_partial_line:
+            self._partial.add(client)
+        else:
+            self._partial.discard(client)
+
+    def _next_idle_timeout(self) -> Optional[float]:
+        if not self._partial:
+            return None
+        oldest = min(client.last_read for client in self._partial)
+        return max(0.0, oldest + IDLE_COMPLETES_LINE - time.monotonic())
+
+    def _complete_idle_lines(self) -> None:
+        if not self._partial:
+            return
+        now = time.monotonic()
+        for client in [c for c in self._partial if now - c.last_read >= IDLE_COMPLETES_LINE]:
+            self._partial.discard(client)
+            if client.conn_id in self._clients:
+                self._apply_commands(client, client.parser.idle())
+
+    # -- the room ---------------------------------------------------------------------
+    def _apply_commands(self, client: _Client, commands: List[chat.Command]) -> None:
+        for command in commands:
+            if client.conn_id not in self._clients or client.closing:
+                return
+            self._apply(self._room.handle(client.conn_id, command))
+
+    def _apply(self, outcome: Outcome) -> None:
+        for conn_id, data in outcome.deliveries:
+            client = self._clients.get(conn_id)
+            if client is not None:
+                self._queue(client, data)
+        for conn_id in outcome.close:
+            client = self._clients.get(conn_id)
+            if client is not None:
+                self._close_after_output(client)
+        if outcome.members_changed:
+            self._members = tuple(self._room.members)
+        for note in outcome.notes:
+            self.emit(Kind.INFO, note, result=Members(self._members) if outcome.members_changed else None)
+
+    def _queue(self, client: _Client, data: bytes) -> None:
+        if client.out:
+            client.out += data
+        else:
+            try:
+                sent = client.sock.send(data)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError as exc:
+                self._drop(client, plain_reason(exc))
+                return
+            if sent < len(data):
+                client.out += data[sent:]
+        if len(client.out) > MAX_PENDING_OUTPUT:
+            self._drop(client, "stopped reading its messages, so it was disconnected")
+        elif client.out and not client.writing:
+            client.writing = True
+            self._selector.modify(client.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, client)
+
+    def _flush(self, client: _Client) -> None:
+        try:
+            sent = client.sock.send(client.out)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._drop(client, plain_reason(exc))
+            return
+        del client.out[:sent]
+        if not client.out:
+            if client.closing:
+                self._drop(client, "said goodbye")
+            elif client.writing:
+                client.writing = False
+                self._selector.modify(client.sock, selectors.EVENT_READ, client)
+
+    def _close_after_output(self, client: _Client) -> None:
+        client.closing = True
+        if not client.out:
+            self._drop(client, "said goodbye")
+
+    def _drop(self, client: _Client, reason: str) -> None:
+        """Forget a client exactly once: out of the room, socket closed, others told."""
+        if self._clients.pop(client.conn_id, None) is None:
+            return
+        self._partial.discard(client)
+        try:
+            self._selector.unregister(client.sock)
+        except (KeyError, ValueError, OSError):
+            pass
+        outcome = self._room.leave(client.conn_id, reason)
+        self.release(client.conn_id, reason)
+        self._apply(outcome)
+
+
+def plain_reason(exc: OSError) -> str:
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset"
+    if isinstance(exc, (BrokenPipeError, ConnectionAbortedError)):
+        return "connection lost"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    return exc.strerror or type(exc).__name__
+
+
+# -- the client ---------------------------------------------------------------------------
+class ChatClient(Service):
+    """Joins a room and reports what happens as RESULT events carrying chat events.
+
+    ``start()`` connects and sends ``ADD <name>``; a refused name arrives as a
+    :class:`~labsuite.protocols.chat.Refused` event, and :meth:`join` may try another.
+    When the server drops the connection the client says so (an ERROR event, then
+    CLOSED) and stops itself.
+    """
+
+    source = "chat client"
+
+    def __init__(self, host: str, port: int = ports.CHAT, name: str = "",
+                 timeout: float = 10.0, on_event: Optional[EventCallback] = None):
+        super().__init__(on_event)
+        self.host, self.port, self.name, self.timeout = host, port, name, timeout
+        self._sock: Optional[socket.socket] = None
+        self._send_lock = threading.Lock()
+        self._goodbye = threading.Event()
+        self.local: Optional[Address] = None
+
+    def _setup(self) -> None:
+        self._goodbye.clear()
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except CONNECT_ERRORS as exc:
+            raise self.fail(exc, host=self.host, port=self.port, timeout=self.timeout) from None
+        sock.settimeout(None)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        self._sock = sock
+        self.local = sock.getsockname()[:2]
+        peer = sock.getpeername()[:2]
+        self.emit(Kind.CONNECTED, f"Connected to {format_address(peer)} from "
+                                  f"{format_address(self.local)}", peer=peer, local=self.local)
+        self.spawn(self._receive, sock, name="chat client reader")
+        if self.name:
+            self.join(self.name)
+
+    def join(self, name: str) -> None:
+        self.name = name.strip()
+        self._send(chat.encode_add(self.name))
+
+    def say(self, text: str) -> None:
+        self._send(chat.encode_say(text))
+
+    def whisper(self, recipient: str, text: str) -> None:
+        self._send(chat.encode_whisper(recipient, text))
+
+    def leave(self, wait: float = 2.0) -> bool:
+        """Send QUIT and wait for GOODBYE (True if it came), then stop."""
+        try:
+            self._send(chat.encode_quit())
+            said_goodbye = self._goodbye.wait(wait)
+        except NetError:
+            said_goodbye = False
+        self.stop()
+        return said_goodbye
+
+    def _send(self, data: bytes) -> None:
+        sock = self._sock
+        if sock is None or self.stopping:
+            raise NetError("Not connected to a chat server.")
+        with self._send_lock:
+            try:
+                sock.sendall(data)
+            except OSError as exc:
+                raise self.fail(exc, host=self.host, port=self.port) from None
+        self.emit(Kind.WROTE, f"Wrote {len(data)} bytes: {preview(data)}", size=len(data),
+                  data=data[:PREVIEW_BYTES])
+
+    def _receive(self, sock: socket.socket) -> None:
+        parser = chat.ClientParser()
+        reason = ""
+        while True:
+            try:
+                data = sock.recv(65536)
+            except OSError as exc:
+                reason = "" if self.stopping else explain(exc, self.host, self.port)
+                break
+            if not data:
+                break
+            self.emit(Kind.READ, f"Read {len(data)} bytes: {preview(data)}", size=len(data),
+                      data=data[:PREVIEW_BYTES])
+            for event in parser.receive(data):
+                if isinstance(event, chat.Goodbye):
+                    self._goodbye.set()
+                self.emit(Kind.RESULT, chat.transcript_line(event) or type(event).__name__,
+                          result=event)
+        if not self.stopping and not self._goodbye.is_set():
+            self.emit(Kind.ERROR, reason or "The chat server closed the connection.")
+        self.emit(Kind.CLOSED, "Connection closed")
+        if not self.stopping:
+            threading.Thread(target=self.stop, daemon=True).start()
+
+    def _teardown(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _cleanup(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None

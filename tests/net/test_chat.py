@@ -1,0 +1,367 @@
+"""The chat server and client with real sockets on loopback."""
+
+from __future__ import annotations
+
+import queue
+import socket
+import socketserver
+import struct
+import threading
+import time
+
+import pytest
+
+from labsuite.net.chat import ChatClient, ChatServer
+from labsuite.net.errors import NetError
+from labsuite.net.events import Kind
+from labsuite.protocols import chat
+from tests.support import closed_port
+
+pytestmark = pytest.mark.timeout(30)
+
+
+class Peer:
+    """A hand-written client on a raw socket, reading whole lines."""
+
+    def __init__(self, address, name=None, rcvbuf=None):
+        self.sock = socket.socket()
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.connect(address)
+        self.sock.settimeout(5)
+        self.buffer = b""
+        if name:
+            self.send(f"ADD {name}\n")
+            self.expect(f"NEW {name}")
+
+    def send(self, text):
+        self.sock.sendall(text.encode() if isinstance(text, str) else text)
+
+    def line(self, timeout=5):
+        self.sock.settimeout(timeout)
+        while b"\n" not in self.buffer:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("server closed the connection")
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode()
+
+    def expect(self, wanted, timeout=5):
+        """Read lines until ``wanted`` arrives; return the lines skipped before it."""
+        skipped = []
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.line(max(0.01, deadline - time.monotonic()))
+            if line == wanted:
+                return skipped
+            skipped.append(line)
+
+    def reset(self):
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.sock.close()
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def server():
+    events = []
+    server = ChatServer(port=0, on_event=events.append)
+    server.start()
+    server.events = events
+    yield server
+    server.stop()
+
+
+def test_sample_session_of_the_paper(server):
+    cat = Peer(server.address, "cool cat")
+    turkey = Peer(server.address, "cold turkey")
+    assert turkey.line() == "HERE cool cat"
+    assert cat.line() == "NEW cold turkey"
+    turkey.send("MESSAGE Hi everyone!\n")
+    for peer in (cat, turkey):
+        assert peer.line() == "MESSAGE cold turkey"
+        assert peer.line() == "Hi everyone!"
+    dog = Peer(server.address)
+    dog.send("ADD hot dog\n")
+    assert dog.line() == "NEW hot dog"
+    assert {dog.line(), dog.line()} == {"HERE cool cat", "HERE cold turkey"}
+    cat.send("PRIVATE hot dog\nAre you hungry?\n")
+    assert dog.expect("PRIVATE cool cat") == []
+    assert dog.line() == "Are you hungry?"
+    dog.send("QUIT\n")
+    assert dog.line() == "LEFT hot dog"
+    assert dog.line() == "GOODBYE"
+    with pytest.raises(EOFError):
+        dog.line()
+    assert cat.expect("LEFT hot dog") == ["NEW hot dog"]
+    assert server.members == ("cool cat", "cold turkey")
+
+
+def test_the_paper_client_sends_messages_without_a_newline(server):
+    listener = Peer(server.address, "listener")
+    paper = Peer(server.address)
+    paper.send("ADD paper client\n")
+    paper.send("MESSAGE typed in class")  # no newline, as in Figure 5
+    listener.expect("MESSAGE paper client")
+    assert listener.line() == "typed in class"
+
+
+def test_commands_split_at_every_byte_and_merged_in_one_packet(server):
+    listener = Peer(server.address, "listener")
+    talker = Peer(server.address)
+    data = b"ADD split talker\nMESSAGE one\nMESSAGE two\n"
+    for byte in data:
+        talker.send(bytes([byte]))
+    talker.send(b"MESSAGE three\nMESSAGE four\nPRIVATE listener\nfive\n")
+    listener.expect("NEW split talker")
+    got = [listener.line() for _ in range(10)]
+    assert got == ["MESSAGE split talker", "one", "MESSAGE split talker", "two",
+                   "MESSAGE split talker", "three", "MESSAGE split talker", "four",
+                   "PRIVATE split talker", "five"]
+
+
+def test_duplicate_names_racing_only_one_wins(server):
+    peers = [Peer(server.address) for _ in range(20)]
+    barrier = threading.Barrier(len(peers))
+    answers = queue.Queue()
+
+    def join(peer):
+        barrier.wait()
+        peer.send("ADD Same Name\n")
+        answers.put(peer.line())
+
+    threads = [threading.Thread(target=join, args=(peer,)) for peer in peers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    replies = [answers.get_nowait() for _ in peers]
+    assert sum(reply == "NEW Same Name" for reply in replies) == 1
+    assert sum(reply.startswith("ERROR") and "already taken" in reply for reply in replies) == 19
+    assert server.members == ("Same Name",)
+
+
+def test_refused_name_may_try_again(server):
+    first = Peer(server.address, "cool cat")  # noqa: F841 (kept open: the name stays taken)
+    peer = Peer(server.address)
+    peer.send("ADD COOL CAT\n")
+    assert "already taken" in peer.line()
+    peer.send("MESSAGE sneaky\n")
+    assert "Join the room first" in peer.line()
+    peer.send("ADD cool kitten\n")
+    assert peer.line() == "NEW cool kitten"
+
+
+def test_garbage_overlong_and_invalid_utf8_get_errors_and_the_room_goes_on(server):
+    victim = Peer(server.address, "victim")
+    rogue = Peer(server.address, "rogue")
+    assert rogue.line() == "HERE victim"
+    assert victim.line() == "NEW rogue"
+    for bad, reason in ((b"\xff\xfe\xfd\n", "not valid UTF-8"),
+                        (b"MESSAGE " + b"A" * 100_000 + b"\n", "Line too long"),
+                        (b"DELETE everything\n", "Unknown command"),
+                        (b"PRIVATE nobody here\nhello?\n", "Nobody called"),
+                        (b"\x00\x01\x02garbage\n", "Unknown command")):
+        rogue.send(bad)
+        line = rogue.line()
+        assert line.startswith("ERROR") and reason in line, line
+    rogue.send("MESSAGE still fine\n")
+    assert victim.line() == "MESSAGE rogue"
+    assert victim.line() == "still fine"
+
+
+def test_abrupt_disconnects_are_removed_exactly_once(server):
+    watcher = Peer(server.address, "watcher")
+    for name in ("gone one", "gone two", "gone three"):
+        Peer(server.address, name).reset()
+    lefts = []
+    deadline = time.monotonic() + 5
+    while len(lefts) < 3 and time.monotonic() < deadline:
+        line = watcher.line()
+        if line.startswith("LEFT"):
+            lefts.append(line)
+    assert sorted(lefts) == ["LEFT gone one", "LEFT gone three", "LEFT gone two"]
+    watcher.send("MESSAGE anyone?\n")
+    assert watcher.expect("MESSAGE watcher") == []
+    assert watcher.line() == "anyone?"
+    assert server.members == ("watcher",)
+
+
+def test_a_client_that_never_reads_cannot_stall_the_room(server):
+    sleeper = Peer(server.address, "sleeper", rcvbuf=4096)
+    chatters = [Peer(server.address, f"chatter {i}") for i in range(20)]
+    body = "x" * 3000
+    rounds = 60  # 20 x 60 x 3 KB = 3.6 MB for each reader: more than the sleeper can hold
+    received = {i: 0 for i in range(len(chatters))}
+
+    def talk_and_read(i, peer):
+        for n in range(rounds):
+            peer.send(f"MESSAGE {i} {n} {body}\n")
+        while received[i] < rounds * len(chatters):
+            line = peer.line(10)
+            if line.startswith("MESSAGE chatter"):
+                received[i] += 1
+
+    threads = [threading.Thread(target=talk_and_read, args=(i, p)) for i, p in enumerate(chatters)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(25)
+    assert received == {i: rounds * len(chatters) for i in range(len(chatters))}
+    assert "sleeper" not in server.members
+    assert any("stopped reading" in e.text for e in server.events if e.kind is Kind.CLOSED)
+
+
+def test_stop_closes_every_connection_and_frees_the_port(server):
+    peers = [Peer(server.address, f"p{i}") for i in range(5)]
+    port = server.address[1]
+    server.stop()
+    for peer in peers:
+        with pytest.raises((EOFError, ConnectionResetError)):
+            while True:
+                peer.line(2)
+    with socket.create_server(("127.0.0.1", port)):
+        pass
+    again = ChatServer(port=port)  # a new server on the same port starts at once
+    with again:
+        Peer(again.address, "back again").close()
+
+
+def test_log_shows_joins_messages_and_leaves(server):
+    peer = Peer(server.address, "logger")
+    peer.send("MESSAGE hello log\nQUIT\n")
+    peer.expect("GOODBYE")
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and not any("left" in e.text for e in server.events):
+        time.sleep(0.01)
+    texts = [e.text for e in server.events]
+    assert "logger joined the room" in texts
+    assert "logger: hello log" in texts
+    assert any(t.startswith("logger left the room") for t in texts)
+    steps = [e.kind for e in server.events]
+    assert steps[:3] == [Kind.OPENED, Kind.BOUND, Kind.LISTENING]
+    assert Kind.ACCEPTED in steps and Kind.READ in steps and Kind.CLOSED in steps
+
+
+# -- the client -------------------------------------------------------------------------
+def collect():
+    events = queue.Queue()
+    return events, events.put
+
+
+def next_chat_event(events, kind, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            event = events.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if event.kind is Kind.RESULT and isinstance(event.result, kind):
+            return event.result
+    raise AssertionError(f"no {kind.__name__} event")
+
+
+def test_chat_client_joins_talks_whispers_and_leaves(server):
+    friend = Peer(server.address, "hot dog")
+    events, sink = collect()
+    client = ChatClient("127.0.0.1", server.address[1], name="cool cat", on_event=sink)
+    client.start()
+    assert next_chat_event(events, chat.Joined) == chat.Joined("cool cat")
+    assert next_chat_event(events, chat.Present) == chat.Present("hot dog")
+    client.say("Hi turkey")
+    assert next_chat_event(events, chat.Message) == chat.Message("cool cat", "Hi turkey")
+    client.whisper("hot dog", "Are you hungry?")
+    assert friend.expect("PRIVATE cool cat") == ["NEW cool cat", "MESSAGE cool cat", "Hi turkey"]
+    friend.send("PRIVATE cool cat\nSure. Wanna eat?\n")
+    assert next_chat_event(events, chat.Private) == chat.Private("hot dog", "Sure. Wanna eat?")
+    assert client.leave() is True
+    assert friend.expect("LEFT cool cat")[-1] == "Are you hungry?"
+    assert not client.running
+
+
+def test_chat_client_can_retry_a_taken_name(server):
+    first = Peer(server.address, "cool cat")  # noqa: F841 (kept open: the name stays taken)
+    events, sink = collect()
+    client = ChatClient("127.0.0.1", server.address[1], name="Cool Cat", on_event=sink)
+    client.start()
+    assert "already taken" in next_chat_event(events, chat.Refused).reason
+    client.join("cool cat 2")
+    assert next_chat_event(events, chat.Joined) == chat.Joined("cool cat 2")
+    client.stop()
+
+
+def test_chat_client_says_plainly_when_the_server_goes_away(server):
+    events, sink = collect()
+    client = ChatClient("127.0.0.1", server.address[1], name="left behind", on_event=sink)
+    client.start()
+    next_chat_event(events, chat.Joined)
+    server.stop()
+    deadline = time.monotonic() + 5
+    seen = []
+    while time.monotonic() < deadline and not any(e.kind is Kind.ERROR for e in seen):
+        try:
+            seen.append(events.get(timeout=0.1))
+        except queue.Empty:
+            pass
+    assert any(e.kind is Kind.ERROR and "closed the connection" in e.text for e in seen)
+    deadline = time.monotonic() + 3
+    while client.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not client.running
+    with pytest.raises(NetError):
+        client.say("anyone?")
+
+
+def test_chat_client_connection_refused_is_a_plain_error():
+    with pytest.raises(NetError, match="Nothing is listening"):
+        ChatClient("127.0.0.1", closed_port(), name="x").start()
+
+
+class PaperStyleHandler(socketserver.BaseRequestHandler):
+    """A server written the way the paper's Figure 4 does it: one recv() is one message."""
+
+    lookup = {}
+
+    def handle(self):
+        name = "Unknown"
+        while True:
+            message = self.request.recv(1024).decode()
+            if not message:
+                break
+            command = message.split()[0]
+            data = message[1 + len(command):]
+            if command == "ADD":
+                name = data.strip()
+                self.lookup[name] = self.request
+                self.broadcast(f"NEW {name}\n")
+            elif command == "MESSAGE":
+                self.broadcast(f"MESSAGE {name}\n{data}\n")  # data keeps its newline
+            elif command == "QUIT":
+                self.broadcast(f"LEFT {name}\n")
+                self.request.sendall(b"GOODBYE\n")
+                break
+        self.lookup.pop(name, None)
+
+    def broadcast(self, text):
+        for sock in list(self.lookup.values()):
+            sock.sendall(text.encode())
+
+
+def test_chat_client_works_against_a_server_written_to_the_paper():
+    PaperStyleHandler.lookup = {}
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), PaperStyleHandler) as paper:
+        paper.daemon_threads = True
+        threading.Thread(target=paper.serve_forever, daemon=True).start()
+        events, sink = collect()
+        client = ChatClient("127.0.0.1", paper.server_address[1], name="student", on_event=sink)
+        client.start()
+        assert next_chat_event(events, chat.Joined) == chat.Joined("student")
+        time.sleep(0.05)  # the paper's server needs each command in its own recv()
+        client.say("hello paper")
+        assert next_chat_event(events, chat.Message) == chat.Message("student", "hello paper")
+        time.sleep(0.05)
+        assert client.leave() is True
+        paper.shutdown()
