@@ -160,6 +160,8 @@ class ChatServer(TcpServer):
             self._apply(self._room.handle(client.conn_id, command))
 
     def _apply(self, outcome: Outcome) -> None:
+        if outcome.members_changed:  # before anyone hears of the change
+            self._members = tuple(self._room.members)
         for conn_id, data in outcome.deliveries:
             client = self._clients.get(conn_id)
             if client is not None:
@@ -168,8 +170,6 @@ class ChatServer(TcpServer):
             client = self._clients.get(conn_id)
             if client is not None:
                 self._close_after_output(client)
-        if outcome.members_changed:
-            self._members = tuple(self._room.members)
         for note in outcome.notes:
             self.emit(Kind.INFO, note, result=Members(self._members) if outcome.members_changed else None)
 
