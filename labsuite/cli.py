@@ -23,7 +23,7 @@ EXIT_OK, EXIT_NETWORK, EXIT_USAGE = 0, 1, 2
 
 #: Server kinds, with the issue that brings those not here yet.
 SERVER_KINDS = ("daytime", "sntp", "echo", "web", "chat")
-COMING_SOON = {"web": "the web server", "chat": "the chat server"}
+COMING_SOON = {"web": "the web server"}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -108,6 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
     echo.add_argument("-v", "--verbose", action="store_true",
                       help="also print socket steps and round-trip times on stderr")
     echo.set_defaults(handler=run_echo)
+
+    chat_cmd = commands.add_parser(
+        "chat", help="join a chat room in this terminal",
+        description="Join a chat room. Type a line to send it to everyone; "
+                    "'private <name>: text' sends to one person; 'quit' (or end of input) leaves.")
+    chat_cmd.add_argument("host", help="chat server host")
+    chat_cmd.add_argument("--port", type=port_number, default=ports.CHAT,
+                          help=f"chat server port (default {ports.CHAT})")
+    chat_cmd.add_argument("--name", help="your name in the room (asked for if not given)")
+    chat_cmd.add_argument("--timeout", type=positive_seconds, default=10.0,
+                          help="seconds to wait when connecting (default 10)")
+    chat_cmd.add_argument("-v", "--verbose", action="store_true",
+                          help="also print socket steps on stderr")
+    chat_cmd.set_defaults(handler=run_chat)
     return parser
 
 
@@ -191,6 +205,11 @@ def make_server(args, on_event: Callable[[Event], None]):
         port = ports.DAYTIME if args.port is None else args.port
         return (DaytimeServer(args.host, port, fmt=args.time_format, on_event=on_event),
                 f" (format: {args.time_format})")
+    if args.kind == "chat":
+        from labsuite.net.chat import ChatServer
+
+        port = ports.CHAT if args.port is None else args.port
+        return ChatServer(args.host, port, on_event=on_event), ""
     if args.kind == "sntp":
         from labsuite.net.sntp import SntpServer
 
@@ -273,3 +292,98 @@ def run_echo(args) -> int:
     finally:
         client.stop()
     return EXIT_OK
+
+
+def run_chat(args) -> int:
+    """The paper's two-thread chat client: this thread types, the client's thread prints."""
+    from labsuite.net.chat import ChatClient
+    from labsuite.protocols import chat
+
+    printer = EventPrinter()
+    steps = EventPrinter(stream=sys.stderr) if args.verbose else None
+    joined, refused, lost = threading.Event(), threading.Event(), threading.Event()
+    lines = StdinLines()
+    name = args.name or lines.ask("What is your name: ")
+    if not name or not name.strip():
+        print("labsuite: a name is needed to join the chat room.", file=sys.stderr)
+        return EXIT_USAGE
+
+    def on_event(event: Event) -> None:
+        if steps:
+            steps(event)
+        if event.kind is Kind.ERROR:
+            if not steps:
+                printer.line(f"labsuite: {event.text}", sys.stderr)
+            lost.set()
+        elif event.kind is Kind.RESULT:
+            if isinstance(event.result, chat.Joined) and chat.fold(event.result.name) == chat.fold(client.name):
+                joined.set()
+            elif isinstance(event.result, chat.Refused) and not joined.is_set():
+                refused.set()
+            line = chat.transcript_line(event.result)
+            if line:
+                printer.line(line)
+
+    client = ChatClient(args.host, args.port, name=name, timeout=args.timeout, on_event=on_event)
+    client.start()
+    try:
+        while not joined.is_set():  # a refused name may be replaced, as the paper's prompt does
+            if lost.wait(0.02):
+                return EXIT_NETWORK
+            if refused.is_set():
+                refused.clear()
+                name = lines.ask("What is your name: ")
+                if name is None:
+                    client.leave()
+                    return EXIT_OK
+                client.join(name)
+        while True:
+            typed = lines.next(stop=lost)
+            if lost.is_set():
+                return EXIT_NETWORK
+            command = chat.Quit() if typed is None else chat.parse_typed(typed)
+            if isinstance(command, chat.Quit):
+                client.leave()
+                return EXIT_NETWORK if lost.is_set() else EXIT_OK
+            if isinstance(command, chat.Invalid):
+                printer.line(command.reason, sys.stderr)
+            elif isinstance(command, chat.Whisper):
+                client.whisper(command.recipient, command.text)
+            elif isinstance(command, chat.Say):
+                client.say(command.text)
+    finally:
+        client.stop()
+
+
+class StdinLines:
+    """Standard input read on a helper thread, so a dropped connection is noticed at once."""
+
+    def __init__(self):
+        import queue
+
+        self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in sys.stdin:
+            self._lines.put(line.rstrip("\r\n"))
+        self._lines.put(None)
+
+    def next(self, stop: Optional[threading.Event] = None) -> Optional[str]:
+        import queue
+
+        while True:
+            try:
+                return self._lines.get(timeout=0.05)
+            except queue.Empty:
+                if stop is not None and stop.is_set():
+                    return None
+
+    def ask(self, prompt: str) -> Optional[str]:
+        sys.stdout.write(prompt)
+        sys.stdout.flush()
+        answer = self.next()
+        if sys.stdin is None or not sys.stdin.isatty():
+            sys.stdout.write((answer or "") + "\n")  # show the answer, as a terminal would
+        return answer

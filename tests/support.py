@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import signal
 import socket
+import struct
+import subprocess
+import sys
+import time
 
 #: A host name that fails to resolve on this machine without sending any DNS query
 #: (a name under .invalid would still be sent to the configured resolver).
@@ -14,3 +20,92 @@ def closed_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
+
+
+LISTENING = re.compile(r"listening on (\S+):(\d+)")
+
+
+def run_cli(*args, input=None, timeout=30, **kwargs):
+    return subprocess.run([sys.executable, "-m", "labsuite", *args], input=input,
+                          capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+class ServerProcess:
+    """``labsuite serve ...`` in a subprocess, ready once it prints its listening line."""
+
+    def __init__(self, *args, **popen_kwargs):
+        self.proc = subprocess.Popen([sys.executable, "-m", "labsuite", "serve", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     **popen_kwargs)
+        self.lines = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            match = LISTENING.search(line)
+            if match:
+                self.port = int(match.group(2))
+                return
+        self.proc.kill()
+        raise AssertionError(f"server did not start: {self.lines} {self.proc.stderr.read()}")
+
+    def stop(self, signum=signal.SIGTERM):
+        self.proc.send_signal(signum)
+        out, err = self.proc.communicate(timeout=10)
+        self.lines.append(out)
+        return self.proc.returncode, "".join(self.lines), err
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+class ChatPeer:
+    """A hand-written chat client on a raw socket, reading whole lines (as telnet would)."""
+
+    def __init__(self, address, name=None, rcvbuf=None):
+        self.sock = socket.socket()
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.connect(address)
+        self.sock.settimeout(5)
+        self.buffer = b""
+        if name:
+            self.send(f"ADD {name}\n")
+            self.expect(f"NEW {name}")
+
+    def send(self, text):
+        self.sock.sendall(text.encode() if isinstance(text, str) else text)
+
+    def line(self, timeout=5):
+        self.sock.settimeout(timeout)
+        while b"\n" not in self.buffer:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("server closed the connection")
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode()
+
+    def expect(self, wanted, timeout=5):
+        """Read lines until ``wanted`` arrives; return the lines skipped before it."""
+        skipped = []
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.line(max(0.01, deadline - time.monotonic()))
+            if line == wanted:
+                return skipped
+            skipped.append(line)
+
+    def reset(self):
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.sock.close()
+
+    def close(self):
+        self.sock.close()

@@ -166,12 +166,13 @@ class ChatServer(TcpServer):
             client = self._clients.get(conn_id)
             if client is not None:
                 self._queue(client, data)
+        for note in outcome.notes:
+            self.emit(Kind.INFO, note,
+                      result=Members(self._members) if outcome.members_changed else None)
         for conn_id in outcome.close:
             client = self._clients.get(conn_id)
             if client is not None:
                 self._close_after_output(client)
-        for note in outcome.notes:
-            self.emit(Kind.INFO, note, result=Members(self._members) if outcome.members_changed else None)
 
     def _queue(self, client: _Client, data: bytes) -> None:
         if client.out:

@@ -3,61 +3,15 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.support import UNRESOLVABLE_HOST, closed_port
+from tests.support import UNRESOLVABLE_HOST, ServerProcess, closed_port, run_cli
 
 pytestmark = pytest.mark.timeout(60)
-
-LISTENING = re.compile(r"listening on (\S+):(\d+)")
-
-
-def run_cli(*args, input=None, timeout=30, **kwargs):
-    return subprocess.run([sys.executable, "-m", "labsuite", *args], input=input,
-                          capture_output=True, text=True, timeout=timeout, **kwargs)
-
-
-class ServerProcess:
-    """``labsuite serve ...`` in a subprocess, ready once it prints its listening line."""
-
-    def __init__(self, *args, **popen_kwargs):
-        self.proc = subprocess.Popen([sys.executable, "-m", "labsuite", "serve", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     **popen_kwargs)
-        self.lines = []
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.lines.append(line)
-            match = LISTENING.search(line)
-            if match:
-                self.port = int(match.group(2))
-                return
-        self.proc.kill()
-        raise AssertionError(f"server did not start: {self.lines} {self.proc.stderr.read()}")
-
-    def stop(self, signum=signal.SIGTERM):
-        self.proc.send_signal(signum)
-        out, err = self.proc.communicate(timeout=10)
-        self.lines.append(out)
-        return self.proc.returncode, "".join(self.lines), err
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
 
 
 def assert_plain_failure(result, phrase):

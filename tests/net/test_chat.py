@@ -5,7 +5,6 @@ from __future__ import annotations
 import queue
 import socket
 import socketserver
-import struct
 import threading
 import time
 
@@ -15,54 +14,9 @@ from labsuite.net.chat import ChatClient, ChatServer
 from labsuite.net.errors import NetError
 from labsuite.net.events import Kind
 from labsuite.protocols import chat
-from tests.support import closed_port
+from tests.support import ChatPeer as Peer, closed_port
 
 pytestmark = pytest.mark.timeout(30)
-
-
-class Peer:
-    """A hand-written client on a raw socket, reading whole lines."""
-
-    def __init__(self, address, name=None, rcvbuf=None):
-        self.sock = socket.socket()
-        if rcvbuf:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.sock.connect(address)
-        self.sock.settimeout(5)
-        self.buffer = b""
-        if name:
-            self.send(f"ADD {name}\n")
-            self.expect(f"NEW {name}")
-
-    def send(self, text):
-        self.sock.sendall(text.encode() if isinstance(text, str) else text)
-
-    def line(self, timeout=5):
-        self.sock.settimeout(timeout)
-        while b"\n" not in self.buffer:
-            data = self.sock.recv(65536)
-            if not data:
-                raise EOFError("server closed the connection")
-            self.buffer += data
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return line.decode()
-
-    def expect(self, wanted, timeout=5):
-        """Read lines until ``wanted`` arrives; return the lines skipped before it."""
-        skipped = []
-        deadline = time.monotonic() + timeout
-        while True:
-            line = self.line(max(0.01, deadline - time.monotonic()))
-            if line == wanted:
-                return skipped
-            skipped.append(line)
-
-    def reset(self):
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.sock.close()
-
-    def close(self):
-        self.sock.close()
 
 
 @pytest.fixture
