@@ -8,6 +8,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 #: A host name that fails to resolve on this machine without sending any DNS query
@@ -109,3 +110,35 @@ class ChatPeer:
 
     def close(self):
         self.sock.close()
+
+
+class Recorder:
+    """Collects events from any thread; lets a test wait for one to arrive."""
+
+    def __init__(self):
+        self.events = []
+        self._changed = threading.Condition()
+
+    def __call__(self, event):
+        with self._changed:
+            self.events.append(event)
+            self._changed.notify_all()
+
+    def kinds(self, source=None):
+        return [e.kind for e in self.events if source is None or e.source == source]
+
+    def of(self, kind):
+        return [e for e in self.events if e.kind == kind]
+
+    def wait_for(self, kind, count=1, timeout=5.0, text=""):
+        """The first ``count`` events of ``kind`` (containing ``text``); fails after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [e for e in self.events if e.kind == kind and text in e.text]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                seen = [str(e) for e in self.events]
+                assert remaining > 0, f"no {kind} event {text!r}; got {seen}"
+                self._changed.wait(remaining)

@@ -36,6 +36,8 @@ def explain(exc: BaseException, host: Optional[str] = None, port: Optional[int] 
         limit = f" within {timeout:g} seconds" if timeout else ""
         return (f"No answer from {where}{limit}: the address may be wrong, "
                 "or a firewall may be dropping the connection.")
+    if isinstance(exc, OverflowError):
+        return f"{port} is not a port number: ports go from 1 to 65535."
     code = getattr(exc, "errno", None)
     if action == "bind":
         if code == errno.EADDRINUSE:
@@ -61,7 +63,7 @@ def explain(exc: BaseException, host: Optional[str] = None, port: Optional[int] 
     if code == errno.EADDRNOTAVAIL:
         return f"The address {host!r} cannot be used from this computer."
     reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return f"Network error with {where}: {reason}."
+    return f"Network error with {where}: {reason.rstrip('.')}."
 
 
 def _where(host: Optional[str], port: Optional[int]) -> str:

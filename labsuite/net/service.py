@@ -10,6 +10,7 @@ joins the threads within a second.
 
 from __future__ import annotations
 
+import errno
 import selectors
 import socket
 import sys
@@ -22,6 +23,11 @@ from .events import Address, Event, EventCallback, Kind, format_address
 
 #: How long stop() waits for worker threads, in total.
 JOIN_SECONDS = 1.0
+
+#: How long a server stops accepting when the computer runs out of file handles or memory:
+#: the listener stays readable, so retrying at once would spin and flood the log.
+ACCEPT_PAUSE = 0.1
+_EXHAUSTED = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 
 class Service:
@@ -166,7 +172,8 @@ def open_listener(service: Service, host: str, port: int, kind: int = socket.SOC
     try:
         if sys.platform == "win32":
             sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_EXCLUSIVEADDRUSE", 0), 1)
-        else:  # restart on the same port at once, even with old connections in TIME_WAIT
+        elif kind == socket.SOCK_STREAM:  # restart at once, even with connections in TIME_WAIT
+            # (not for UDP: there SO_REUSEADDR lets a second server share the port silently)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         service.emit(Kind.OPENED, f"Opened {noun}")
         sock.bind((host, port))
@@ -176,7 +183,7 @@ def open_listener(service: Service, host: str, port: int, kind: int = socket.SOC
             sock.listen(backlog)
             service.emit(Kind.LISTENING, f"Listening on {format_address(local)}", local=local)
         return sock
-    except OSError as exc:
+    except (OSError, OverflowError, ValueError) as exc:  # OverflowError: port > 65535
         sock.close()
         raise service.fail(exc, host=host, port=port, action="bind") from None
 
@@ -199,6 +206,8 @@ class TcpServer(Service):
         self._connections: Dict[int, Tuple[socket.socket, Address]] = {}
         self._connections_lock = threading.Lock()
         self._next_id = 0
+        #: time.monotonic() before which accepting is paused (see ACCEPT_PAUSE)
+        self.accept_paused_until = 0.0
 
     @property
     def address(self) -> Address:
@@ -244,7 +253,15 @@ class TcpServer(Service):
     # -- accepting --------------------------------------------------------------------
     def wait_readable(self, timeout: Optional[float] = None) -> bool:
         """Block until the listener has a connection; False once stopping."""
-        with selectors.DefaultSelector() as selector:
+        pause = self.accept_paused_until - time.monotonic()
+        if pause > 0 and self._stopping.wait(pause):
+            return False
+        try:
+            selector = selectors.DefaultSelector()
+        except OSError as exc:  # out of file handles: wait for clients to leave
+            self._pause_accepting(exc)
+            return not self._stopping.wait(ACCEPT_PAUSE)
+        with selector:
             selector.register(self.listener, selectors.EVENT_READ)
             selector.register(self.waker, selectors.EVENT_READ)
             while not self.stopping:
@@ -262,8 +279,7 @@ class TcpServer(Service):
         except (BlockingIOError, InterruptedError):
             return None
         except OSError as exc:
-            if not self.stopping:
-                self.emit(Kind.ERROR, f"Could not accept a connection: {explain(exc)}")
+            self._pause_accepting(exc)
             return None
         peer = peer[:2]
         conn_id = self.track(sock, peer)
@@ -273,6 +289,16 @@ class TcpServer(Service):
                   f"(server {format_address(local)})",
                   peer=peer, local=local, conn=conn_id)
         return conn_id, sock, peer
+
+    def _pause_accepting(self, exc: OSError) -> None:
+        """Log a failed accept; when resources ran out, pause accepting for a moment
+        (logging only the first failure of a run of them)."""
+        now = time.monotonic()
+        repeated = now < self.accept_paused_until + 1.0
+        if exc.errno in _EXHAUSTED:
+            self.accept_paused_until = now + ACCEPT_PAUSE
+        if not self.stopping and not (repeated and exc.errno in _EXHAUSTED):
+            self.emit(Kind.ERROR, f"Could not accept a connection: {explain(exc)}")
 
     def track(self, sock: socket.socket, peer: Address) -> int:
         with self._connections_lock:
@@ -304,3 +330,45 @@ class TcpServer(Service):
     def connection_count(self) -> int:
         with self._connections_lock:
             return len(self._connections)
+
+
+class BackgroundQuery(Service):
+    """A one-shot job: :meth:`run` on the caller's thread, or :meth:`start` in the background.
+
+    In the background the outcome arrives as a RESULT event (``result=`` what run()
+    returned, text its ``headline()``) or, when run() raises NetError, as the ERROR event
+    run() emitted. A finished query may be started again; :meth:`stop` abandons a run that
+    is still busy, and nothing more is reported from it, even if it finishes later.
+    """
+
+    def __init__(self, on_event: Optional[EventCallback] = None):
+        super().__init__(on_event)
+        self._generation = 0
+        self._worker = threading.local()
+
+    def run(self):
+        raise NotImplementedError
+
+    def start(self) -> "BackgroundQuery":
+        with self._lifecycle:
+            if self._running and not any(thread.is_alive() for thread in self._threads):
+                self._running = False  # the last run has finished
+            return super().start()
+
+    def _setup(self) -> None:
+        self._generation += 1
+        self.spawn(self._run_and_report, self._generation, name=f"{self.source} query")
+
+    def _run_and_report(self, generation: int) -> None:
+        self._worker.generation = generation
+        try:
+            result = self.run()
+        except NetError:
+            return  # already reported as an ERROR event
+        self.emit(Kind.RESULT, result.headline(), result=result)
+
+    def emit(self, kind: Kind, text: str, **fields) -> None:
+        generation = getattr(self._worker, "generation", None)
+        if generation is not None and (generation != self._generation or self.stopping):
+            return  # an abandoned background run: its news is no longer wanted
+        super().emit(kind, text, **fields)
