@@ -36,7 +36,12 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         return run_app()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # words after an option (echo HOST --port P some text) are still the text
+        if getattr(args, "command", None) == "echo" and not any(w.startswith("-") for w in extra):
+            args.text = [*args.text, *extra]
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
@@ -122,6 +127,24 @@ def build_parser() -> argparse.ArgumentParser:
     chat_cmd.add_argument("-v", "--verbose", action="store_true",
                           help="also print socket steps on stderr")
     chat_cmd.set_defaults(handler=run_chat)
+
+    lookup = commands.add_parser(
+        "lookup", help="look up host names, or show this computer's name and addresses",
+        description="Look up each NAME (or IP address) and print its addresses. With no NAME, "
+                    "print this computer's name and addresses and which one to give a partner.")
+    lookup.add_argument("names", nargs="*", metavar="NAME", help="host name or IP address")
+    lookup.set_defaults(handler=run_lookup)
+
+    probe = commands.add_parser(
+        "probe", help="check step by step why a connection does or does not work",
+        description="Look up HOST, try a TCP connection to PORT on each of its addresses, and "
+                    "say in plain words what happened and what to try next. Exit status 0 "
+                    "only when the connection works.")
+    probe.add_argument("host", help="server host name or IP address")
+    probe.add_argument("port", type=connect_port, help="server port")
+    probe.add_argument("--timeout", type=positive_seconds, default=3.0,
+                       help="seconds to wait for each connection (default 3)")
+    probe.set_defaults(handler=run_probe)
     return parser
 
 
@@ -132,6 +155,13 @@ def port_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port number (0 to 65535)")
+    return value
+
+
+def connect_port(text: str) -> int:
+    value = port_number(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 is not a port a server can listen on (1 to 65535)")
     return value
 
 
@@ -152,11 +182,14 @@ class EventPrinter:
     def __init__(self, stream=None, quiet: bool = False):
         self.stream = stream or sys.stdout
         self.quiet = quiet
+        self.hold_errors = False
         self._lock = threading.Lock()
 
     def __call__(self, event: Event) -> None:
         if self.quiet and event.kind is not Kind.ERROR:
             return
+        if self.hold_errors and event.kind is Kind.ERROR:
+            return  # the caller reports this one itself (start() raised it as NetError)
         stamp = time.strftime("%H:%M:%S", time.localtime(event.time))
         millis = int(event.time * 1000) % 1000
         stream = sys.stderr if event.kind is Kind.ERROR else self.stream
@@ -183,7 +216,9 @@ def run_server(args) -> int:
     stop_requested = threading.Event()
     restore = install_stop_signals(stop_requested.set)
     try:
+        printer.hold_errors = True
         service.start()
+        printer.hold_errors = False
         host, port = service.address
         printer.line(f"labsuite {args.kind} server listening on {format_address((host, port))}"
                      f"{detail}; press Ctrl+C to stop")
@@ -353,6 +388,39 @@ def run_chat(args) -> int:
                 client.say(command.text)
     finally:
         client.stop()
+
+
+def run_lookup(args) -> int:
+    """Each name's addresses (a failure is a line on stderr; the others still print)."""
+    from labsuite.net.lookup import lookup_name, this_computer
+
+    if not args.names:  # this computer: from its interfaces, no look-up at all
+        print("\n".join(this_computer().summary_lines()))
+        return EXIT_OK
+    failed, printed = False, False
+    for name in args.names:
+        try:
+            result = lookup_name(name)
+        except NetError as exc:
+            print(f"labsuite: {exc.explanation}", file=sys.stderr, flush=True)
+            failed = True
+            continue
+        print(("\n" if printed else "") + "\n".join(result.summary_lines()), flush=True)
+        printed = True
+    return EXIT_NETWORK if failed else EXIT_OK
+
+
+def run_probe(args) -> int:
+    """The connection doctor: each step as it happens, then the verdict and advice."""
+    from labsuite.net.doctor import BAD_INPUT, diagnose
+
+    diagnosis = diagnose(args.host, args.port, args.timeout,
+                         emit=lambda step: print(step.line(), flush=True))
+    if diagnosis.verdict == BAD_INPUT:
+        print(f"labsuite: {' '.join(diagnosis.advice)}", file=sys.stderr)
+        return EXIT_USAGE
+    print("\n".join(diagnosis.verdict_lines()))
+    return EXIT_OK if diagnosis.works else EXIT_NETWORK
 
 
 class StdinLines:

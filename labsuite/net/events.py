@@ -9,6 +9,7 @@ Events are immutable and carry no sockets, so they can cross threads through a q
 from __future__ import annotations
 
 import enum
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Tuple
@@ -74,22 +75,23 @@ def preview(data: bytes, limit: int = 80) -> str:
     """A one-line, printable rendering of ``data`` for the log.
 
     Invalid UTF-8 is shown with replacement characters and control characters as
-    escapes, so what arrived is visible without ever breaking the display.
+    escapes, so what arrived is visible without ever breaking the display. It runs for
+    every read and write a server logs, so the common case (one printable line) is fast.
     """
-    text = data[:limit].decode("utf-8", errors="replace")
-    shown = "".join(_visible(ch) for ch in text)
-    if len(data) > limit:
-        shown += "…"
-    return shown
+    text = data[:limit].decode("utf-8", "replace")
+    if not text.isprintable():
+        if text[-1:] == "\n" and text[:-1].isprintable():  # the usual case: one line
+            text = text[:-1] + "\\n"
+        else:
+            text = _CONTROL.sub(_escape, text)
+    return text + "…" if len(data) > limit else text
 
 
-def _visible(ch: str) -> str:
-    if ch == "\n":
-        return "\\n"
-    if ch == "\r":
-        return "\\r"
-    if ch == "\t":
-        return "\\t"
-    if ord(ch) < 32 or ord(ch) == 127:
-        return f"\\x{ord(ch):02x}"
-    return ch
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ESCAPES.update({chr(code): f"\\x{code:02x}" for code in (*range(32), 127)
+                 if chr(code) not in _ESCAPES})
+
+
+def _escape(match: "re.Match[str]") -> str:
+    return _ESCAPES[match.group()]
