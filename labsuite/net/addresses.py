@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from typing import List
+from typing import List, Optional
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,27 @@ def interface_addresses() -> List[InterfaceAddress]:
 def shareable_addresses() -> List[str]:
     """Addresses to give a lab partner, best first (IPv4 before IPv6)."""
     return [a.address for a in interface_addresses() if a.shareable]
+
+
+def partner_address() -> Optional[str]:
+    """The one address to give a lab partner, or None when this computer has none.
+
+    IPv4 first (the shorter to read out and type), and an interface of a real network
+    before a virtual one (containers, virtual machines), which a partner cannot reach.
+    """
+    shareable = [a for a in interface_addresses() if a.shareable]
+    if not shareable:
+        return None
+    return min(shareable, key=lambda a: (a.version, is_virtual(a.interface))).address
+
+
+#: Interface names of virtual networks that live inside this computer.
+VIRTUAL_PREFIXES = ("docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "lxc", "lxd",
+                    "cni", "flannel", "podman", "vEthernet")
+
+
+def is_virtual(interface: str) -> bool:
+    return interface.lower().startswith(tuple(p.lower() for p in VIRTUAL_PREFIXES))
 
 
 def _classify(interface: str, text: str) -> InterfaceAddress:

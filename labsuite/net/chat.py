@@ -70,6 +70,7 @@ class ChatServer(TcpServer):
         self._room = ChatRoom()
         self._clients: Dict[int, _Client] = {}
         self._partial: Set[_Client] = set()
+        self._dirty: Set[_Client] = set()  # clients with output queued this round
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.listener, selectors.EVENT_READ, "listener")
         self._selector.register(self.waker, selectors.EVENT_READ, "waker")
@@ -83,10 +84,11 @@ class ChatServer(TcpServer):
                     elif key.data.conn_id in self._clients:
                         client = key.data
                         if mask & selectors.EVENT_WRITE:
-                            self._flush(client)
+                            self._send(client)
                         if mask & selectors.EVENT_READ and client.conn_id in self._clients:
                             self._read(client)
                 self._complete_idle_lines()
+                self._send_queued()
         finally:
             self._selector.close()
             self._members = ()
@@ -175,50 +177,49 @@ class ChatServer(TcpServer):
                 self._close_after_output(client)
 
     def _queue(self, client: _Client, data: bytes) -> None:
+        """Add to a client's output; it is sent once per loop round (see _send_queued)."""
+        client.out += data
+        self._dirty.add(client)
+
+    def _send_queued(self) -> None:
+        """One send() per client per round, however many messages it was given: with
+        one send() per delivery, a busy room spent most of its time in system calls."""
+        while self._dirty:
+            client = self._dirty.pop()
+            if client.conn_id in self._clients:
+                self._send(client)
+
+    def _send(self, client: _Client) -> None:
         if client.out:
-            client.out += data
-        else:
             try:
-                sent = client.sock.send(data)
+                sent = client.sock.send(client.out)
             except (BlockingIOError, InterruptedError):
                 sent = 0
             except OSError as exc:
                 self._drop(client, plain_reason(exc))
                 return
-            if sent < len(data):
-                client.out += data[sent:]
+            del client.out[:sent]
         if len(client.out) > MAX_PENDING_OUTPUT:
             self._drop(client, "stopped reading its messages, so it was disconnected")
         elif client.out and not client.writing:
             client.writing = True
             self._selector.modify(client.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, client)
-
-    def _flush(self, client: _Client) -> None:
-        try:
-            sent = client.sock.send(client.out)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError as exc:
-            self._drop(client, plain_reason(exc))
-            return
-        del client.out[:sent]
-        if not client.out:
-            if client.closing:
-                self._drop(client, "said goodbye")
-            elif client.writing:
-                client.writing = False
-                self._selector.modify(client.sock, selectors.EVENT_READ, client)
+        elif not client.out and client.closing:
+            self._drop(client, "said goodbye")
+        elif not client.out and client.writing:
+            client.writing = False
+            self._selector.modify(client.sock, selectors.EVENT_READ, client)
 
     def _close_after_output(self, client: _Client) -> None:
         client.closing = True
-        if not client.out:
-            self._drop(client, "said goodbye")
+        self._dirty.add(client)
 
     def _drop(self, client: _Client, reason: str) -> None:
         """Forget a client exactly once: out of the room, socket closed, others told."""
         if self._clients.pop(client.conn_id, None) is None:
             return
         self._partial.discard(client)
+        self._dirty.discard(client)
         try:
             self._selector.unregister(client.sock)
         except (KeyError, ValueError, OSError):

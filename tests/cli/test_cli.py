@@ -38,12 +38,6 @@ def test_usage_errors_exit_2(args):
     assert "Traceback" not in result.stderr
 
 
-def test_server_kinds_of_later_issues_say_so():
-    result = run_cli("serve", "web", "--port", "0")
-    assert result.returncode == 2
-    assert "not part of this version" in result.stderr
-
-
 @pytest.mark.parametrize("mode", ["selector", "threaded", "sequential"])
 def test_echo_server_and_client(mode):
     with ServerProcess("echo", "--port", "0", "--mode", mode) as server:

@@ -1,0 +1,262 @@
+"""The Echo tab: run an echo server (RFC 862) in one of three designs, watch its clients,
+and talk to it (or a partner's) with the client panel."""
+
+from __future__ import annotations
+
+import functools
+import tkinter as tk
+from tkinter import ttk
+from typing import Dict, List, Optional
+
+from labsuite.net import ports
+from labsuite.net.echo import EchoClient, EchoServer
+from labsuite.net.errors import NetError
+from labsuite.net.events import Event, EventCallback, Kind, format_address
+
+from . import style
+from .connections import ConnectionTable
+from .fields import HostPortField
+from .logview import LogView
+from .panels import Tab, WrapLabel
+from .pump import EventPump
+from .server_controls import ServerControls
+from .settings import Settings
+
+MODE_LABELS = {
+    "selector": "non-blocking (fast)",
+    "threaded": "a thread per client",
+    "sequential": "one client at a time",
+}
+#: Replies kept in the client's list (older ones are in the log).
+MAX_REPLIES = 500
+NOT_CONNECTED = "Not connected"
+REPLY_COLUMNS = (("number", "#", 4, "e"), ("echo", "Echo", 16, "w"),
+                 ("ms", "Round trip (ms)", 10, "e"))
+
+
+def describe_echo(server: EchoServer) -> str:
+    where = f"port {server.address[1]}"
+    udp = server.udp_address
+    if udp:
+        where += " (TCP and UDP)" if udp[1] == server.address[1] else f", UDP port {udp[1]}"
+    return where
+
+
+class EchoTab(Tab):
+    title = "Echo"
+    hint = ("The echo protocol (RFC 862): the server sends back every byte it reads. "
+            "Compare the three server designs, watch each client's bytes, and time round trips.")
+
+    def __init__(self, parent, pump: EventPump, settings: Settings):
+        super().__init__(parent)
+        self.pump = pump
+        self.client: Optional[EchoClient] = None
+        self._client_token: Optional[object] = None
+        self._connecting = False
+        self._reply_count = 0
+
+        self.log = LogView(self.body, title="What happened", height=8)
+        self._build_server(settings)
+        self._build_clients_table()
+        self._build_client(settings)
+        self.log.grid(row=2, column=0, columnspan=2, sticky="nsew", pady=(style.PAD, 0))
+        # the server side has the wider table
+        self.body.columnconfigure(0, weight=11, uniform="sides")
+        self.body.columnconfigure(1, weight=9, uniform="sides")
+        self.body.rowconfigure(1, weight=1)
+        self.body.rowconfigure(2, weight=2)
+
+    # -- server -----------------------------------------------------------------------
+    def _build_server(self, settings: Settings) -> None:
+        self.server = ServerControls(
+            self.body, self.pump, self._make_server, self.server_events, title="Echo server",
+            port=settings.get("echo.server.port"), scope=settings.get("echo.server.scope"),
+            describe=describe_echo)
+        self.server.grid(row=0, column=0, sticky="nsew", padx=(0, style.PAD))
+        mode = settings.get("echo.server.mode")
+        self.mode = tk.StringVar(self, MODE_LABELS.get(mode, MODE_LABELS["selector"]))
+        ttk.Label(self.server.options, text="Design:").pack(side="left")
+        self.mode_box = ttk.Combobox(self.server.options, textvariable=self.mode, width=20,
+                                     values=list(MODE_LABELS.values()), state="readonly")
+        self.mode_box.pack(side="left", padx=(style.SMALL_PAD, style.PAD))
+        self.udp = tk.BooleanVar(self, settings.get("echo.server.udp"))
+        self.udp_check = ttk.Checkbutton(self.server.options, text="UDP too", variable=self.udp)
+        self.udp_check.pack(side="left")
+
+    @property
+    def mode_name(self) -> str:
+        label = self.mode.get()
+        return next((name for name, text in MODE_LABELS.items() if text == label), "selector")
+
+    def set_mode(self, name: str) -> None:
+        self.mode.set(MODE_LABELS[name])
+
+    def _make_server(self, host: str, port: int, on_event: EventCallback) -> EchoServer:
+        return EchoServer(host=host, port=port, mode=self.mode_name, udp=self.udp.get(),
+                          on_event=on_event)
+
+    def _build_clients_table(self) -> None:
+        box = ttk.LabelFrame(self.body, text="Connected clients", padding=style.PAD)
+        box.grid(row=1, column=0, sticky="nsew", padx=(0, style.PAD), pady=(style.PAD, 0))
+        self.clients = ConnectionTable(box, height=4)
+        self.clients.pack(fill="both", expand=True)
+
+    def server_events(self, events: List[Event]) -> None:
+        self.log.append_events(events)
+        self.clients.apply(events)
+
+    # -- client -----------------------------------------------------------------------
+    def _build_client(self, settings: Settings) -> None:
+        box = ttk.LabelFrame(self.body, text="Echo client", padding=style.PAD)
+        box.grid(row=0, column=1, rowspan=2, sticky="nsew")
+        self.client_box = box
+        self.target = HostPortField(box, host=settings.get("echo.client.host"),
+                                    port=settings.get("echo.client.port"),
+                                    presets={f"this computer ({ports.LOCAL_ONLY})": ports.LOCAL_ONLY},
+                                    host_width=22)
+        self.target.pack(side="top", anchor="w")
+
+        row = ttk.Frame(box)
+        row.pack(side="top", fill="x", pady=(style.PAD, 0))
+        self.connect_button = ttk.Button(row, text="Connect", width=11,
+                                         command=self.toggle_connection)
+        self.connect_button.pack(side="left")
+        self.client_state = WrapLabel(row, text=NOT_CONNECTED, style="Muted.TLabel")
+        self.client_state.pack(side="left", padx=(style.PAD, 0), fill="x", expand=True)
+
+        row = ttk.Frame(box)
+        row.pack(side="top", fill="x", pady=(style.PAD, 0))
+        ttk.Label(row, text="Message:").pack(side="left")
+        self.message = tk.StringVar(self, "Hello, echo!")
+        self.message_entry = ttk.Entry(row, textvariable=self.message)
+        self.message_entry.pack(side="left", fill="x", expand=True,
+                                padx=(style.SMALL_PAD, style.SMALL_PAD))
+        self.message_entry.bind("<Return>", lambda _event: self.send())
+        self.send_button = ttk.Button(row, text="Send", command=self.send)
+        self.send_button.pack(side="left")
+
+        table = ttk.Frame(box)
+        table.pack(side="top", fill="both", expand=True, pady=(style.PAD, 0))
+        self.replies = style.make_table(table, REPLY_COLUMNS, height=4, stretch="echo")
+        self._show_client_state(NOT_CONNECTED, connected=False)
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None and not self._connecting
+
+    def toggle_connection(self) -> None:
+        if self._connecting:
+            return
+        if self.client is None:
+            self.connect()
+        else:
+            self.disconnect()
+
+    def connect(self) -> None:
+        """Connect on a helper thread: an unreachable host must not freeze the window."""
+        if self.client is not None:
+            return
+        try:
+            host, port = self.target.get()
+        except ValueError as exc:
+            self.client_state.configure(text=str(exc), style="Error.TLabel")
+            return
+        token = object()
+        self.client = EchoClient(host, port, on_event=self.pump.callback(
+            functools.partial(self.client_events, token)))
+        self._client_token = token
+        self._connecting = True
+        self.connect_button.state(["disabled"])
+        self.target.set_enabled(False)
+        self.client_state.configure(text=f"Connecting to {host} port {port}…",
+                                    style="Muted.TLabel")
+        self.pump.in_background(self.client.start, functools.partial(self._connected, token),
+                                name="echo client connect")
+
+    def _connected(self, token: object, _result, error: Optional[Exception]) -> None:
+        if token is not self._client_token:
+            return
+        self._connecting = False
+        if error is not None:
+            self.client = self._client_token = None
+            text = error.explanation if isinstance(error, NetError) else f"Could not connect: {error}"
+            self._show_client_state(text, connected=False, error=True)
+            return
+        client = self.client
+        self._show_client_state(f"Connected to {format_address(client.peer)} "
+                                f"from {format_address(client.local)}", connected=True)
+        self.message_entry.focus_set()
+
+    def disconnect(self) -> None:
+        """Stop the client on a helper thread; its last events only go to the log."""
+        client = self.client
+        if client is None or self._connecting:
+            return
+        self.client = self._client_token = None
+        self.connect_button.state(["disabled"])
+        self.client_state.configure(text="Disconnecting…", style="Muted.TLabel")
+        self.pump.in_background(client.stop, lambda _result, _error: self._show_client_state(
+            NOT_CONNECTED, connected=False), name="echo client stop")
+
+    def send(self) -> None:
+        client = self.client
+        text = self.message.get()
+        if client is None or self._connecting or not text:
+            return
+        try:
+            client.send(text)
+        except NetError as exc:
+            self.client_state.configure(text=exc.explanation, style="Error.TLabel")
+            return
+        self.message_entry.select_range(0, "end")
+
+    def client_events(self, token: object, events: List[Event]) -> None:
+        self.log.append_events(events)
+        if token is not self._client_token:
+            return  # an earlier connection: the log is enough
+        for event in events:
+            if event.kind is Kind.RESULT and event.result is not None:
+                self._add_reply(event.result)
+            elif event.kind is Kind.CLOSED and not self._connecting:
+                # the other side ended it; the client stops itself and says why first
+                self.client = self._client_token = None
+                self._show_client_state(f"Disconnected: {event.text}", connected=False)
+                return
+
+    def _add_reply(self, reply) -> None:
+        self._reply_count += 1
+        shown = " ".join(reply.text.splitlines()) or repr(reply.data)
+        self.replies.insert("", "end", values=(self._reply_count, shown,
+                                               f"{reply.rtt * 1000:.2f}"))
+        children = self.replies.get_children()
+        if len(children) > MAX_REPLIES:
+            self.replies.delete(*children[:len(children) - MAX_REPLIES])
+        self.replies.see(self.replies.get_children()[-1])
+
+    def reply_rows(self) -> List[tuple]:
+        return [tuple(self.replies.item(iid, "values")) for iid in self.replies.get_children()]
+
+    def _show_client_state(self, text: str, connected: bool, error: bool = False) -> None:
+        self.client_state.configure(
+            text=text, style="Error.TLabel" if error else
+            ("Running.TLabel" if connected else "Muted.TLabel"))
+        self.connect_button.state(["!disabled"])
+        self.connect_button.configure(text="Disconnect" if connected else "Connect")
+        self.target.set_enabled(not connected)
+        for widget in (self.send_button, self.message_entry):
+            widget.state(["!disabled"] if connected else ["disabled"])
+
+    # -- window hooks -----------------------------------------------------------------
+    def running_services(self) -> list:
+        return [service for service in (self.server.service, self.client) if service is not None]
+
+    def settings(self) -> Dict[str, object]:
+        values: Dict[str, object] = {"echo.server.mode": self.mode_name,
+                                     "echo.server.udp": bool(self.udp.get()),
+                                     "echo.client.host": self.target.host_text}
+        try:
+            values["echo.client.port"] = self.target.port_box.get_port()
+        except ValueError:
+            pass
+        values.update(self.server.settings("echo.server"))
+        return values

@@ -1,0 +1,175 @@
+"""The event log every tab shows: time-stamped, read-only, bounded, errors in red."""
+
+from __future__ import annotations
+
+import time
+import tkinter as tk
+from tkinter import filedialog, ttk
+from typing import Iterable, List, Optional
+
+from labsuite.net.events import Event, Kind
+
+from . import style
+
+#: Oldest lines are trimmed beyond this, so a long session cannot eat the memory.
+MAX_LINES = 5000
+
+_TAG_FOR_KIND = {Kind.ERROR: "error", Kind.RESULT: "result", Kind.STOPPED: "muted"}
+
+
+def stamp(moment: float) -> str:
+    """``14:03:07.125``: local time with milliseconds, as a server log would print it."""
+    return time.strftime("%H:%M:%S", time.localtime(moment)) + f".{int(moment % 1 * 1000):03d}"
+
+
+class LogView(ttk.Frame):
+    """A scrolling log with Clear and Save… buttons.
+
+    It follows new lines unless the student has scrolled up to read something, and it
+    inserts each batch of events with one Tk call.
+    """
+
+    def __init__(self, parent, title: str = "Log", max_lines: int = MAX_LINES,
+                 height: int = 10):
+        super().__init__(parent)
+        self.max_lines = max_lines
+        bar = ttk.Frame(self)
+        bar.pack(side="top", fill="x", pady=(0, style.SMALL_PAD))
+        ttk.Label(bar, text=title, style="Title.TLabel").pack(side="left")
+        self.save_button = ttk.Button(bar, text="Save…", command=self.ask_save)
+        self.save_button.pack(side="right")
+        self.clear_button = ttk.Button(bar, text="Clear", command=self.clear)
+        self.clear_button.pack(side="right", padx=(0, style.SMALL_PAD))
+
+        body = ttk.Frame(self)
+        body.pack(side="top", fill="both", expand=True)
+        self.text = tk.Text(body, height=height, wrap="none", font="TkFixedFont",
+                            background=style.TEXT_BACKGROUND, relief="flat",
+                            borderwidth=1, highlightthickness=1, padx=6, pady=4,
+                            undo=False)
+        vertical = ttk.Scrollbar(body, orient="vertical", command=self._scrollbar_moved)
+        horizontal = ttk.Scrollbar(body, orient="horizontal", command=self.text.xview)
+        self.text.configure(yscrollcommand=vertical.set, xscrollcommand=horizontal.set)
+        self.text.grid(row=0, column=0, sticky="nsew")
+        vertical.grid(row=0, column=1, sticky="ns")
+        horizontal.grid(row=1, column=0, sticky="ew")
+        body.rowconfigure(0, weight=1)
+        body.columnconfigure(0, weight=1)
+
+        self.text.tag_configure("time", foreground=style.MUTED_COLOUR)
+        self.text.tag_configure("source", foreground=style.MUTED_COLOUR)
+        self.text.tag_configure("error", foreground=style.ERROR_COLOUR)
+        self.text.tag_configure("result", foreground=style.RESULT_COLOUR)
+        self.text.tag_configure("muted", foreground=style.MUTED_COLOUR)
+        self.text.configure(state="disabled")
+        #: Follow new lines; off while the student has scrolled up to read.
+        self.following = True
+        self._pending: List[tuple] = []
+        self._flush_id: Optional[str] = None
+        for sequence in ("<MouseWheel>", "<Button-4>", "<Button-5>", "<ButtonRelease-1>",
+                         "<KeyRelease>"):
+            self.text.bind(sequence, lambda _event: self.after_idle(self._user_scrolled),
+                           add="+")
+        self.text.bind("<Configure>", lambda _event: self.following and self.text.see("end"),
+                       add="+")
+
+    # -- adding lines -----------------------------------------------------------------
+    def append_events(self, events: Iterable[Event]) -> None:
+        """Show a batch of events, one line each (events without text are not shown).
+
+        Several services may feed one log within a tick: their lines are kept until the
+        window is idle, then inserted together in time order with one Tk call.
+        """
+        self._queue([(event.time, event.source, event.text, _TAG_FOR_KIND.get(event.kind))
+                     for event in events if event.text])
+
+    def append(self, text: str, error: bool = False, source: str = "") -> None:
+        """Show one line written by the window itself (not from a service)."""
+        self._queue([(time.time(), source, text, "error" if error else None)])
+
+    def _queue(self, lines: List[tuple]) -> None:
+        if not lines:
+            return
+        self._pending.extend(lines)
+        if len(self._pending) > self.max_lines:
+            del self._pending[:-self.max_lines]
+        if self._flush_id is None:
+            self._flush_id = self.after_idle(self.flush)
+
+    def flush(self) -> None:
+        """Insert the waiting lines now (normally done when the window is idle)."""
+        if self._flush_id is not None:
+            self.after_cancel(self._flush_id)
+            self._flush_id = None
+        lines, self._pending = self._pending, []
+        if lines:
+            lines.sort(key=lambda line: line[0])
+            self._insert(lines)
+
+    def _insert(self, lines: List[tuple]) -> None:
+        chunks: list = []
+        for moment, source, text, tag in lines:
+            chunks += [stamp(moment) + "  ", "time"]
+            if source:
+                chunks += [f"[{source}] ", "source"]
+            chunks += [" ".join(str(text).splitlines()) + "\n", tag or ()]
+        self.text.configure(state="normal")
+        try:
+            self.text.insert("end", *chunks)
+            self._trim()
+        finally:
+            self.text.configure(state="disabled")
+        if self.following:
+            self.text.see("end")
+
+    def _scrollbar_moved(self, *args) -> None:
+        self.text.yview(*args)
+        self._user_scrolled()
+
+    def _user_scrolled(self) -> None:
+        if self.winfo_exists():
+            self.following = self.text.yview()[1] >= 0.999
+
+    def _trim(self) -> None:
+        excess = self._shown_lines() - self.max_lines
+        if excess > 0:
+            self.text.delete("1.0", f"{excess + 1}.0")
+
+    # -- reading and the buttons ------------------------------------------------------
+    def line_count(self) -> int:
+        """Lines shown, after inserting any that are waiting."""
+        self.flush()
+        return self._shown_lines()
+
+    def _shown_lines(self) -> int:
+        # the Text always ends with one empty line, which does not count
+        return int(self.text.index("end-1c").split(".")[0]) - 1
+
+    def content(self) -> str:
+        self.flush()
+        return self.text.get("1.0", "end-1c")
+
+    def clear(self) -> None:
+        self._pending.clear()
+        self.text.configure(state="normal")
+        self.text.delete("1.0", "end")
+        self.text.configure(state="disabled")
+        self.following = True
+
+    def save_to(self, path: str) -> None:
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(self.content())
+
+    def ask_save(self) -> Optional[str]:
+        path = filedialog.asksaveasfilename(
+            parent=self, title="Save the log", defaultextension=".txt",
+            initialfile="labsuite-log.txt", filetypes=[("Text files", "*.txt"), ("All files", "*")])
+        if not path:
+            return None
+        try:
+            self.save_to(path)
+        except OSError as exc:
+            self.append(f"Could not save the log to {path}: {exc.strerror or exc}", error=True)
+            return None
+        self.append(f"Saved the log to {path}")
+        return path

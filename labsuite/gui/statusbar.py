@@ -1,0 +1,73 @@
+"""The bottom line: this computer's name and the addresses a lab partner can use."""
+
+from __future__ import annotations
+
+from tkinter import ttk
+from typing import List, Optional
+
+from labsuite.net import addresses as net_addresses
+from labsuite.net import ports
+
+from . import style
+
+ONLY_THIS_COMPUTER = f"only this computer ({ports.LOCAL_ONLY})"
+#: More addresses than this would not fit on one line; Copy still copies them all.
+SHOWN_ADDRESSES = 3
+
+
+class StatusBar(ttk.Frame):
+    """``addresses=None`` means "not looked up yet": call :meth:`show_addresses` later
+    (the window looks them up off the Tk thread, so they never delay its opening)."""
+
+    def __init__(self, parent, host_name: Optional[str] = None,
+                 addresses: Optional[List[str]] = None):
+        super().__init__(parent, style="Status.TFrame", padding=(style.PAD, style.SMALL_PAD))
+        self.host_name = host_name if host_name is not None else _safe(net_addresses.host_name, "?")
+        self.addresses = addresses
+        self.label = ttk.Label(self, text=self.describe())
+        self.label.pack(side="left", fill="x", expand=True)
+        self.copy_button = ttk.Button(self, text="Copy", width=6, command=self.copy)
+        self.copy_button.pack(side="right")
+        self.copied_label = ttk.Label(self, text="", style="Muted.TLabel")
+        self.copied_label.pack(side="right", padx=style.PAD)
+
+    @staticmethod
+    def look_up() -> List[str]:
+        """This computer's shareable addresses ([] if they cannot be read)."""
+        return _safe(net_addresses.shareable_addresses, [])
+
+    def show_addresses(self, addresses: Optional[List[str]], _error=None) -> None:
+        self.addresses = list(addresses or [])
+        self.label.configure(text=self.describe())
+
+    def reachable_at(self) -> str:
+        return ", ".join(self.addresses) if self.addresses else ONLY_THIS_COMPUTER
+
+    def describe(self) -> str:
+        if self.addresses is None:
+            where = "(looking up this computer's addresses…)"
+        elif not self.addresses:
+            where = ONLY_THIS_COMPUTER
+        else:
+            where = ", ".join(self.addresses[:SHOWN_ADDRESSES])
+            if len(self.addresses) > SHOWN_ADDRESSES:
+                where += f" (+{len(self.addresses) - SHOWN_ADDRESSES} more)"
+        return f"This computer: {self.host_name}    Other lab machines can reach it at: {where}"
+
+    def copy(self) -> str:
+        """Put the name and every address on the clipboard, ready to paste in a chat."""
+        text = f"{self.host_name}: {self.reachable_at()}"
+        self.clipboard_clear()
+        self.clipboard_append(text)
+        self.copied_label.configure(text="Copied")
+        self.after(2000, lambda: self.copied_label.winfo_exists() and
+                   self.copied_label.configure(text=""))
+        return text
+
+
+def _safe(function, fallback):
+    """Addresses are a nicety: a broken interface list must not stop the window."""
+    try:
+        return function()
+    except Exception:
+        return fallback

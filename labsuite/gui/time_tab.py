@@ -1,0 +1,283 @@
+"""The Time tab: ask a time server (daytime over TCP or SNTP over UDP) and run your own.
+
+The local server button starts a daytime server and an SNTP server side by side, so
+"this computer" answers both protocols even with no internet at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import tkinter as tk
+from tkinter import ttk
+from typing import Dict, List, Optional
+
+from labsuite.net import ports
+from labsuite.net.daytime import DaytimeQuery, DaytimeServer
+from labsuite.net.errors import NetError
+from labsuite.net.events import Event, EventCallback, Kind
+from labsuite.net.service import Service
+from labsuite.net.sntp import DEFAULT_PORT as SNTP_DEFAULT_PORT
+from labsuite.net.sntp import SntpQuery, SntpServer
+
+from . import style
+from .fields import HostPortField
+from .logview import LogView
+from .panels import ResultPanel, Tab, WrapLabel
+from .pump import EventPump
+from .server_controls import ServerControls
+from .settings import Settings
+
+THIS_COMPUTER = f"this computer ({ports.LOCAL_ONLY})"
+#: The SNTP server's preferred UDP port, next to the daytime server.
+LOCAL_SNTP_PORT = SNTP_DEFAULT_PORT
+#: Extra seconds past a query's own timeout before the window gives up on it.
+QUERY_GRACE = 3.0
+
+PROTOCOLS = {
+    # name: (label, query class, well-known port)
+    "daytime": ("Daytime (TCP, port 13)", DaytimeQuery, ports.DAYTIME_WELL_KNOWN),
+    "sntp": ("SNTP (UDP, port 123)", SntpQuery, ports.SNTP_WELL_KNOWN),
+}
+FORMATS = (("RFC 867 (plain text)", "rfc867"), ("NIST", "nist"))
+
+
+class LocalTimeServers:
+    """A daytime server (TCP) and an SNTP server (UDP) started and stopped as one.
+
+    If the SNTP port is taken the SNTP server takes any free port and says so; the
+    daytime server keeps the port the student chose.
+    """
+
+    def __init__(self, host: str, port: int, fmt: str = "rfc867",
+                 on_event: Optional[EventCallback] = None,
+                 sntp_port: int = LOCAL_SNTP_PORT):
+        self.on_event = on_event or (lambda event: None)
+        self.host = host
+        self.daytime = DaytimeServer(host=host, port=port, fmt=fmt, on_event=self.on_event)
+        self.sntp_port = sntp_port if port else 0
+        self.sntp: Optional[SntpServer] = None
+
+    @property
+    def running(self) -> bool:
+        return self.daytime.running
+
+    @property
+    def address(self):
+        return self.daytime.address
+
+    @property
+    def sntp_address(self):
+        return self.sntp.address if self.sntp is not None else None
+
+    def start(self) -> "LocalTimeServers":
+        self.daytime.start()
+        self.sntp = self._start_sntp()
+        return self
+
+    def stop(self) -> None:
+        sntp, self.sntp = self.sntp, None
+        if sntp is not None:
+            sntp.stop()
+        self.daytime.stop()
+
+    def _start_sntp(self) -> Optional[SntpServer]:
+        preferred = SntpServer(host=self.host, port=self.sntp_port,
+                               on_event=_without_errors(self.on_event))
+        try:
+            return preferred.start()
+        except NetError:
+            pass
+        fallback = SntpServer(host=self.host, port=0, on_event=self.on_event)
+        try:
+            fallback.start()
+        except NetError:
+            return None  # already reported; the daytime server still runs
+        self.on_event(Event(Kind.INFO, fallback.source,
+                            f"UDP port {self.sntp_port} is in use by another program, so the "
+                            f"SNTP server answers on UDP port {fallback.address[1]} instead"))
+        return fallback
+
+
+def _without_errors(on_event: EventCallback) -> EventCallback:
+    """Pass events on, except errors (used for a first try that has a fallback)."""
+    return lambda event: None if event.kind is Kind.ERROR else on_event(event)
+
+
+def describe_time_servers(servers: LocalTimeServers) -> str:
+    where = f"daytime TCP port {servers.address[1]}"
+    if servers.sntp_address:
+        where += f", SNTP UDP port {servers.sntp_address[1]}"
+    return where
+
+
+class TimeTab(Tab):
+    title = "Time"
+    hint = ("The daytime protocol (RFC 867): connect, the server sends the time as text and "
+            "closes. SNTP asks over UDP instead and also measures how far off your clock is.")
+
+    def __init__(self, parent, pump: EventPump, settings: Settings):
+        super().__init__(parent)
+        self.pump = pump
+        self.query: Optional[Service] = None
+        self._query_token: Optional[object] = None
+        self._watchdog: Optional[str] = None
+
+        self._build_client(settings)
+        self._build_server(settings)
+        self.log = LogView(self.body, title="What happened", height=9)
+        self.log.grid(row=1, column=0, columnspan=2, sticky="nsew", pady=(style.PAD, 0))
+        self.body.columnconfigure(0, weight=1, uniform="half")
+        self.body.columnconfigure(1, weight=1, uniform="half")
+        self.body.rowconfigure(1, weight=1)
+
+    # -- layout -----------------------------------------------------------------------
+    def _build_client(self, settings: Settings) -> None:
+        box = ttk.LabelFrame(self.body, text="Ask a time server", padding=style.PAD)
+        box.grid(row=0, column=0, sticky="nsew", padx=(0, style.PAD))
+        presets = {THIS_COMPUTER: ports.LOCAL_ONLY}
+        presets.update({name: name for name in ports.TIME_SERVERS})
+        self.target = HostPortField(box, host=settings.get("time.host"),
+                                    port=settings.get("time.port"), presets=presets)
+        self.target.pack(side="top", anchor="w")
+        self.target.host_box.bind("<<ComboboxSelected>>", lambda _e: self._default_port())
+
+        choice = ttk.Frame(box)
+        choice.pack(side="top", fill="x", pady=(style.SMALL_PAD, 0))
+        ttk.Label(choice, text="Protocol:").grid(row=0, column=0, sticky="w")
+        protocol = settings.get("time.protocol")
+        self.protocol = tk.StringVar(self, protocol if protocol in PROTOCOLS else "daytime")
+        self.protocol_buttons = {}
+        for row, (name, (label, _query, _port)) in enumerate(PROTOCOLS.items()):
+            button = ttk.Radiobutton(choice, text=label, value=name, variable=self.protocol,
+                                     command=self._default_port)
+            button.grid(row=row, column=1, sticky="w", padx=(style.PAD, 0))
+            self.protocol_buttons[name] = button
+        self.query_button = ttk.Button(choice, text="Query", command=self.start_query)
+        self.query_button.grid(row=0, column=2, rowspan=2, sticky="e")
+        choice.columnconfigure(2, weight=1)
+        WrapLabel(box, text="Public servers need the internet; this computer answers once "
+                  "its own server (on the right) is started.", style="Muted.TLabel").pack(
+            side="top", fill="x", pady=(style.SMALL_PAD, 0))
+
+        self.result = ResultPanel(box, title="Answer", empty="Pick a server and press Query.",
+                                  height=6)
+        self.result.pack(side="top", fill="both", expand=True, pady=(style.PAD, 0))
+
+    def _build_server(self, settings: Settings) -> None:
+        self.server = ServerControls(
+            self.body, self.pump, self._make_servers, self.log_events,
+            title="Your own time server", port=settings.get("time.server.port"),
+            scope=settings.get("time.server.scope"), describe=describe_time_servers)
+        self.server.grid(row=0, column=1, sticky="nsew")
+        fmt = settings.get("time.server.format")
+        known = [value for _label, value in FORMATS]
+        self.format = tk.StringVar(self, fmt if fmt in known else "rfc867")
+        ttk.Label(self.server.options, text="Format:").pack(side="left")
+        for label, value in FORMATS:
+            ttk.Radiobutton(self.server.options, text=label, value=value,
+                            variable=self.format).pack(side="left", padx=(style.SMALL_PAD, 0))
+        WrapLabel(self.server, text=f"It also answers SNTP on UDP port {LOCAL_SNTP_PORT}, so "
+                  f"\"{THIS_COMPUTER}\" works with both protocols.", style="Muted.TLabel").pack(
+            side="top", fill="x", pady=(style.PAD, 0))
+
+    def _make_servers(self, host: str, port: int, on_event: EventCallback) -> LocalTimeServers:
+        return LocalTimeServers(host, port, self.format.get(), on_event)
+
+    # -- the query --------------------------------------------------------------------
+    def local_port(self, protocol: str) -> int:
+        """Where this computer's own server answers ``protocol`` (the real port if running)."""
+        servers: Optional[LocalTimeServers] = self.server.service
+        if servers is not None:
+            address = servers.address if protocol == "daytime" else servers.sntp_address
+            if address:
+                return address[1]
+        if protocol == "sntp":
+            return LOCAL_SNTP_PORT
+        try:
+            return self.server.port_box.get_port()
+        except ValueError:
+            return ports.DAYTIME
+
+    def _default_port(self) -> None:
+        protocol = self.protocol.get()
+        if self.target.host_text == ports.LOCAL_ONLY:
+            self.target.set(port=self.local_port(protocol))
+        else:
+            self.target.set(port=PROTOCOLS[protocol][2])
+
+    def start_query(self) -> Optional[Service]:
+        if self.query is not None:
+            return None
+        try:
+            host, port = self.target.get()
+        except ValueError as exc:
+            self.result.show_error(str(exc))
+            return None
+        _label, query_class, _port = PROTOCOLS[self.protocol.get()]
+        token = object()  # tells this query's events from those of an earlier one
+        query = query_class(host, port, on_event=self.pump.callback(
+            functools.partial(self._query_events, token)))
+        self.query, self._query_token = query, token
+        self.query_button.state(["disabled"])
+        self.result.show_busy(f"Asking {host} port {port}…")
+        try:
+            query.start()
+        except NetError as exc:
+            self._finish(token, error=exc.explanation)
+            return None
+        except Exception as exc:
+            self._finish(token, error=f"Could not ask {host}: {exc}")
+            return None
+        grace_ms = int((query.timeout + QUERY_GRACE) * 1000)
+        self._watchdog = self.after(grace_ms, functools.partial(self._give_up, token, query))
+        return query
+
+    def _query_events(self, token: object, events: List[Event]) -> None:
+        self.log.append_events(events)
+        for event in events:
+            if event.kind is Kind.RESULT and event.result is not None:
+                self._finish(token, lines=event.result.summary_lines())
+            elif event.kind is Kind.ERROR:
+                self._finish(token, error=event.text)
+
+    def _give_up(self, token: object, query: Service) -> None:
+        self._watchdog = None
+        self._finish(token, error=f"No answer from {query.host} port {query.port}.")
+        self.pump.in_background(query.stop, name="stop query")
+
+    def _finish(self, token: object, lines: Optional[List[str]] = None,
+                error: Optional[str] = None) -> None:
+        if token is not self._query_token:
+            return  # an old query: its lines are in the log, the panel shows the new one
+        self.query = self._query_token = None
+        if self._watchdog is not None:
+            self.after_cancel(self._watchdog)
+            self._watchdog = None
+        self.query_button.state(["!disabled"])
+        if error is not None:
+            self.result.show_error(error)
+        else:
+            self.result.show_lines(lines or [])
+
+    def log_events(self, events: List[Event]) -> None:
+        self.log.append_events(events)
+
+    # -- window hooks -----------------------------------------------------------------
+    def running_services(self) -> list:
+        return [service for service in (self.server.service, self.query) if service is not None]
+
+    def settings(self) -> Dict[str, object]:
+        values: Dict[str, object] = {"time.host": self.target.host_text,
+                                     "time.protocol": self.protocol.get(),
+                                     "time.server.format": self.format.get()}
+        try:
+            values["time.port"] = self.target.port_box.get_port()
+        except ValueError:
+            pass
+        values.update(self.server.settings("time.server"))
+        return values
+
+    def close(self) -> None:
+        if self._watchdog is not None:
+            self.after_cancel(self._watchdog)
+            self._watchdog = None

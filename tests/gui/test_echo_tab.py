@@ -1,0 +1,148 @@
+"""The Echo tab against real sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from labsuite.gui.server_controls import STOPPED_TEXT
+
+from .conftest import free_port, port_is_free, screenshot, wait_until
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def start_server(app, mode="selector", udp=False):
+    tab = app.select("Echo")
+    tab.set_mode(mode)
+    tab.udp.set(udp)
+    tab.server.port_box.set_port(free_port())
+    tab.server.toggle_button.invoke()
+    wait_until(app.root, lambda: tab.server.running, message="the echo server to start")
+    return tab, tab.server.service.address[1]
+
+
+def test_serve_a_client_and_follow_its_bytes(app):
+    tab, port = start_server(app)
+    assert tab.server.state_text.startswith("Running")
+    assert f"port {port}" in tab.server.state_text
+    assert str(tab.server.toggle_button.cget("text")) == "Stop"
+
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        rows = wait_until(app.root, tab.clients.values, message="a row for the client")
+        (number, row), = rows.items()
+        assert row[1] == "127.0.0.1:%d" % client.getsockname()[1]
+        client.sendall(b"Hello, COS 333.")
+        assert client.recv(100) == b"Hello, COS 333."
+        wait_until(app.root, lambda: tab.clients.values()[number][2:4] == ("15", "15"),
+                   message="byte counts of 15 in and 15 out")
+        log = tab.log.content()
+        assert "Read 15 bytes from" in log and "Wrote 15 bytes to" in log
+        assert "Hello, COS 333." in log
+        screenshot(app.root, "echo-tab")
+    wait_until(app.root, lambda: not tab.clients.values(), message="the row to go away")
+
+    tab.server.toggle_button.invoke()
+    wait_until(app.root, lambda: tab.server.state_text == STOPPED_TEXT, message="Stopped")
+    assert port_is_free(port)
+    assert str(tab.server.toggle_button.cget("text")) == "Start"
+
+
+@pytest.mark.parametrize("mode", ["selector", "threaded", "sequential"])
+def test_every_mode_echoes(app, mode):
+    tab, port = start_server(app, mode=mode)
+    assert tab.server.service.mode == mode
+    assert str(tab.mode_box.cget("state")) == "disabled" or tab.mode_box.instate(["disabled"])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        client.sendall(b"ping")
+        assert client.recv(10) == b"ping"
+    tab.server.stop()
+    wait_until(app.root, lambda: not tab.server.running)
+    assert tab.mode_box.instate(["!disabled"])
+
+
+def test_udp_too(app):
+    tab, port = start_server(app, udp=True)
+    assert "TCP and UDP" in tab.server.state_text
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(5)
+        client.sendto(b"datagram", ("127.0.0.1", port))
+        assert client.recvfrom(100)[0] == b"datagram"
+    wait_until(app.root, lambda: "over UDP" in tab.log.content())
+    assert not tab.clients.values()  # datagrams are not connections
+
+
+def test_port_in_use_is_one_plain_sentence(app):
+    tab = app.select("Echo")
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        tab.server.port_box.set_port(port)
+        tab.server.toggle_button.invoke()
+        app.root.update()
+        expected = f"Port {port} is already in use by another program; choose another port."
+        assert tab.server.state_text == expected
+        assert "Traceback" not in tab.log.content()
+        assert str(tab.server.toggle_button.cget("text")) == "Start"
+        assert not tab.server.running
+        wait_until(app.root, lambda: expected in tab.log.content())
+
+
+def test_bad_port_text_is_refused_plainly(app):
+    tab = app.select("Echo")
+    tab.server.port_box.variable.set("70000")
+    tab.server.toggle_button.invoke()
+    assert tab.server.state_text == "The port must be a whole number from 1 to 65535."
+    assert not tab.server.running
+
+
+def test_client_panel_talks_to_the_tab_server(app):
+    tab, port = start_server(app)
+    tab.target.set(host="127.0.0.1", port=port)
+    tab.connect_button.invoke()
+    wait_until(app.root, lambda: tab.connected, message="the client to connect")
+    assert str(tab.connect_button.cget("text")) == "Disconnect"
+    assert "Connected to 127.0.0.1:%d" % port in str(tab.client_state.cget("text"))
+
+    tab.message.set("Hello, echo!")
+    tab.message_entry.focus_force()
+    tab.message_entry.event_generate("<Return>")
+    rows = wait_until(app.root, tab.reply_rows, message="the echo in the replies")
+    number, text, milliseconds = rows[0]
+    assert text == "Hello, echo!"
+    assert float(milliseconds) >= 0
+    wait_until(app.root, lambda: len(tab.clients.values()) == 1)
+
+    tab.send_button.invoke()
+    wait_until(app.root, lambda: len(tab.reply_rows()) == 2)
+    screenshot(app.root, "echo-tab-client")
+
+    tab.connect_button.invoke()
+    wait_until(app.root, lambda: str(tab.connect_button.cget("text")) == "Connect"
+               and tab.connect_button.instate(["!disabled"]))
+    assert tab.client is None
+    assert tab.send_button.instate(["disabled"])
+    wait_until(app.root, lambda: not tab.clients.values(), message="the server to see it leave")
+
+
+def test_client_sees_the_server_go_away(app):
+    tab, port = start_server(app)
+    tab.target.set(host="127.0.0.1", port=port)
+    tab.connect_button.invoke()
+    wait_until(app.root, lambda: tab.connected)
+    tab.server.toggle_button.invoke()
+    wait_until(app.root, lambda: tab.client is None, message="the client to notice")
+    assert str(tab.client_state.cget("text")).startswith("Disconnected")
+    assert str(tab.connect_button.cget("text")) == "Connect"
+
+
+def test_client_to_a_closed_port_says_so(app):
+    tab = app.select("Echo")
+    tab.target.set(host="127.0.0.1", port=free_port())
+    tab.connect_button.invoke()
+    wait_until(app.root, lambda: not tab._connecting, message="the attempt to end")
+    assert "Nothing is listening" in str(tab.client_state.cget("text"))
+    assert str(tab.connect_button.cget("text")) == "Connect"
+    assert tab.client is None
