@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Sequence
 from labsuite import __version__
 
 from . import style
+from .chat_tab import ChatTab
 from .echo_tab import EchoTab
 from .fonts import FontScaler
 from .panels import ComingSoonTab, Tab
@@ -42,10 +43,6 @@ COMING_SOON = (
      ("run a small GET-only web server that serves a folder of your pages to the lab",
       "download a web page and save it, seeing the request line and every header",
       "watch each request and response in the log")),
-    ("Chat", "A chat protocol over TCP: one server relays each message to every client.",
-     ("start a chat server (port 9000) that the whole lab can join",
-      "join a partner's server with a nickname, as in the two-thread chat client",
-      "see each protocol line as it goes by")),
     ("Network", "Names, addresses and ports: how one computer finds another.",
      ("look up the IP addresses of a host name (DNS)",
       "list this computer's network interfaces and addresses",
@@ -84,13 +81,16 @@ class LabSuiteApp:
 
         self.time_tab = TimeTab(self.notebook, self.pump, self.settings)
         self.echo_tab = EchoTab(self.notebook, self.pump, self.settings)
-        self.web_tab, self.chat_tab, self.network_tab = (
+        self.chat_tab = ChatTab(self.notebook, self.pump, self.settings)
+        self.web_tab, self.network_tab = (
             ComingSoonTab(self.notebook, title, hint, plans) for title, hint, plans in COMING_SOON)
         self.tabs: Dict[str, Tab] = {}
         for tab in (self.time_tab, self.echo_tab, self.web_tab, self.chat_tab, self.network_tab):
             self.notebook.add(tab, text=f"  {tab.title}  ")
             self.tabs[tab.title] = tab
         self._select_saved_tab()
+        self.chat_tab.on_unread_changed = self._show_unread
+        self.notebook.bind("<<NotebookTabChanged>>", lambda _event: self._tab_changed(), add="+")
 
         root.protocol("WM_DELETE_WINDOW", self.close)
         root.bind_all("<Control-q>", lambda _event: self.close())
@@ -139,6 +139,14 @@ class LabSuiteApp:
         index = self.settings.get("window.tab")
         if 0 <= index < len(self.tabs):
             self.notebook.select(index)
+
+    def _show_unread(self, count: int) -> None:
+        title = self.chat_tab.title + (f" ({count})" if count else "")
+        self.notebook.tab(self.chat_tab, text=f"  {title}  ")
+
+    def _tab_changed(self) -> None:
+        if str(self.notebook.select()) == str(self.chat_tab):
+            self.chat_tab.seen()
 
     def select(self, title: str) -> Tab:
         tab = self.tabs[title]

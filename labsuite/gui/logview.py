@@ -83,9 +83,11 @@ class LogView(ttk.Frame):
         self._queue([(event.time, event.source, event.text, _TAG_FOR_KIND.get(event.kind))
                      for event in events if event.text])
 
-    def append(self, text: str, error: bool = False, source: str = "") -> None:
-        """Show one line written by the window itself (not from a service)."""
-        self._queue([(time.time(), source, text, "error" if error else None)])
+    def append(self, text: str, error: bool = False, source: str = "",
+               tag: Optional[str] = None) -> None:
+        """Show one line written by the window itself (not from a service);
+        ``tag`` is "result" or "muted" for a colour."""
+        self._queue([(time.time(), source, text, "error" if error else tag)])
 
     def _queue(self, lines: List[tuple]) -> None:
         if not lines:

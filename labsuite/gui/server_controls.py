@@ -42,12 +42,16 @@ class ServerControls(ttk.LabelFrame):
     def __init__(self, parent, pump: EventPump, factory: Factory,
                  on_events: Callable[[List[Event]], None], title: str = "Server",
                  port: int = 8000, scope: str = ports.LOCAL_ONLY,
-                 describe: Describe = describe_port):
+                 describe: Describe = describe_port, start_text: str = "Start",
+                 stop_text: str = "Stop", before_stop: Optional[Callable[[], None]] = None):
         super().__init__(parent, text=title, padding=style.PAD)
         self.pump = pump
         self.factory = factory
         self.on_events = on_events
         self.describe = describe
+        self.start_text, self.stop_text = start_text, stop_text
+        #: Called on the Tk thread just before the server is stopped (e.g. to leave it).
+        self.before_stop = before_stop
         self.service: Optional[Service] = None
         self._stopping = False
 
@@ -73,7 +77,9 @@ class ServerControls(ttk.LabelFrame):
 
         row = ttk.Frame(self)
         row.pack(side="top", fill="x", pady=(style.PAD, 0))
-        self.toggle_button = ttk.Button(row, text="Start", width=8, command=self.toggle)
+        self.toggle_button = ttk.Button(row, text=start_text,
+                                        width=max(8, len(start_text), len(stop_text)),
+                                        command=self.toggle)
         self.toggle_button.pack(side="left", anchor="n")
         self.state_label = WrapLabel(row, text=STOPPED_TEXT, style="Muted.TLabel")
         self.state_label.pack(side="left", padx=(style.PAD, 0), fill="x", expand=True)
@@ -124,7 +130,7 @@ class ServerControls(ttk.LabelFrame):
             self._show(f"Could not start the server: {exc}", "Error.TLabel")
             return None
         self.service = service
-        self.toggle_button.configure(text="Stop")
+        self.toggle_button.configure(text=self.stop_text)
         self._set_inputs_enabled(False)
         self._show(self._running_text(service), "Running.TLabel")
         return service
@@ -135,6 +141,8 @@ class ServerControls(ttk.LabelFrame):
         if service is None or self._stopping:
             return
         self._stopping = True
+        if self.before_stop is not None:
+            self.before_stop()
         self.toggle_button.state(["disabled"])
         self._show("Stopping…", "Muted.TLabel")
 
@@ -144,7 +152,7 @@ class ServerControls(ttk.LabelFrame):
         self.service = None
         self._stopping = False
         self.toggle_button.state(["!disabled"])
-        self.toggle_button.configure(text="Start")
+        self.toggle_button.configure(text=self.start_text)
         self._set_inputs_enabled(True)
         self._show(STOPPED_TEXT, "Muted.TLabel")
 

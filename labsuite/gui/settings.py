@@ -37,6 +37,11 @@ DEFAULTS: Dict[str, Any] = {
     "echo.server.udp": False,
     "echo.client.host": ports.LOCAL_ONLY,
     "echo.client.port": ports.ECHO,
+    "chat.server.scope": ports.EVERYONE,  # hosting a room is for the other lab machines
+    "chat.server.port": ports.CHAT,
+    "chat.client.host": ports.LOCAL_ONLY,
+    "chat.client.port": ports.CHAT,
+    "chat.name": "",
 }
 
 
