@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -142,3 +145,45 @@ class Recorder:
                 seen = [str(e) for e in self.events]
                 assert remaining > 0, f"no {kind} event {text!r}; got {seen}"
                 self._changed.wait(remaining)
+
+
+_namespace_numbers = itertools.count()
+
+
+class Namespace:
+    """A private network namespace: a test host whose traffic reaches no real network."""
+
+    def __init__(self):
+        self.name = f"labsuite-test-{os.getpid()}-{next(_namespace_numbers)}"
+        subprocess.run(["ip", "netns", "add", self.name], check=True, capture_output=True,
+                       text=True, timeout=10)
+        try:
+            self.ip("link", "set", "lo", "up")
+        except subprocess.CalledProcessError:
+            self.delete()
+            raise
+
+    def command(self, *args) -> list:
+        """``args`` as a command run inside this namespace."""
+        return ["ip", "netns", "exec", self.name, *args]
+
+    def ip(self, *args):
+        return subprocess.run(self.command("ip", *args), check=True, capture_output=True,
+                              text=True, timeout=10)
+
+    def delete(self):
+        subprocess.run(["ip", "netns", "delete", self.name], capture_output=True, timeout=10)
+
+
+def make_namespace() -> Namespace:
+    """A new namespace, or skip the test with the reason it cannot be made here."""
+    import pytest
+
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("creating a network namespace needs root")
+    if not shutil.which("ip"):
+        pytest.skip("the 'ip' command (iproute2) is not installed")
+    try:
+        return Namespace()
+    except (subprocess.CalledProcessError, OSError) as exc:
+        pytest.skip(f"cannot create a network namespace here: {getattr(exc, 'stderr', exc)}")

@@ -6,11 +6,10 @@ computer), or inside a network namespace the test creates (root only).
 
 from __future__ import annotations
 
-import itertools
+import functools
 import json
 import os
 import queue
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from labsuite.net.addresses import interface_addresses
 from labsuite.net.doctor import (BAD_INPUT, NAME_STEP, NO_ANSWER, NO_SUCH_NAME, REFUSED,
                                  UNREACHABLE, VERDICTS, WORKS, DoctorQuery, diagnose)
 from labsuite.net.events import Kind
-from tests.support import UNRESOLVABLE_HOST, closed_port
+from tests.support import UNRESOLVABLE_HOST, closed_port, make_namespace
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -47,7 +46,6 @@ def partner(monkeypatch):
 
 
 # -- network namespaces (root only) -----------------------------------------------------------
-_names = itertools.count()
 DIAGNOSE = ("import json, sys\n"
             "from labsuite.net.doctor import diagnose\n"
             "d = diagnose(sys.argv[1], int(sys.argv[2]), timeout=float(sys.argv[3]))\n"
@@ -55,44 +53,19 @@ DIAGNOSE = ("import json, sys\n"
             "                  'steps': [s.detail for s in d.steps], 'advice': d.advice}))\n")
 
 
-class Namespace:
-    """A private network namespace: nothing sent inside it reaches any real network."""
-
-    def __init__(self):
-        self.name = f"labsuite-test-{os.getpid()}-{next(_names)}"
-        self.ip("netns", "add", self.name, inside=False)
-        try:
-            self.ip("link", "set", "lo", "up")
-        except subprocess.CalledProcessError:
-            self.delete()
-            raise
-
-    def ip(self, *args, inside=True):
-        prefix = ["ip", "netns", "exec", self.name] if inside else []
-        return subprocess.run([*prefix, "ip", *args], check=True, capture_output=True,
-                              text=True, timeout=10)
-
-    def diagnose(self, host, port, timeout):
-        done = subprocess.run(["ip", "netns", "exec", self.name, sys.executable, "-c", DIAGNOSE,
-                               host, str(port), str(timeout)], capture_output=True, text=True,
-                              timeout=20, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
-
-    def delete(self):
-        subprocess.run(["ip", "netns", "delete", self.name], capture_output=True, timeout=10)
+def diagnose_in(namespace, host, port, timeout):
+    """Run the doctor inside ``namespace`` (a subprocess there) and return its verdict."""
+    done = subprocess.run(namespace.command(sys.executable, "-c", DIAGNOSE, host, str(port),
+                                            str(timeout)),
+                          capture_output=True, text=True, timeout=20, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 @pytest.fixture
 def netns():
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("creating a network namespace needs root")
-    if not shutil.which("ip"):
-        pytest.skip("the 'ip' command (iproute2) is not installed")
-    try:
-        namespace = Namespace()
-    except (subprocess.CalledProcessError, OSError) as exc:
-        pytest.skip(f"cannot create a network namespace here: {getattr(exc, 'stderr', exc)}")
+    namespace = make_namespace()
     try:
         yield namespace
     finally:
@@ -199,12 +172,12 @@ def netns_fallback(request):
         namespace.ip("link", "set", device, "up")
     namespace.ip("neigh", "add", "10.9.9.2", "lladdr", "02:00:00:00:00:02", "dev", "v0",
                  "nud", "permanent")
-    yield ("10.9.9.2", 80, namespace.diagnose)
+    yield ("10.9.9.2", 80, functools.partial(diagnose_in, namespace))
 
 
 # -- unreachable ------------------------------------------------------------------------------
 def test_unreachable_inside_a_namespace_with_only_loopback(netns):
-    result = netns.diagnose("10.200.0.1", 80, 1.0)
+    result = diagnose_in(netns, "10.200.0.1", 80, 1.0)
     assert result["verdict"] == UNREACHABLE
     assert result["address"] == "10.200.0.1"
     assert "no route" in result["steps"][-1]
