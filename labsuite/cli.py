@@ -14,16 +14,14 @@ import threading
 import time
 from typing import Callable, List, Optional
 
-from labsuite import __version__
+from labsuite import __version__, cli_web
 from labsuite.net import ports
 from labsuite.net.errors import NetError
 from labsuite.net.events import Event, Kind, format_address
 
 EXIT_OK, EXIT_NETWORK, EXIT_USAGE = 0, 1, 2
 
-#: Server kinds, with the issue that brings those not here yet.
 SERVER_KINDS = ("daytime", "sntp", "echo", "web", "chat")
-COMING_SOON = {"web": "the web server"}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -42,6 +40,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             args.text = [*args.text, *extra]
         else:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.self_test:
+        from labsuite.selftest import main as self_test
+
+        return self_test()
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
@@ -61,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="labsuite",
         description="A network-programming lab: run with no arguments to open the window.")
     parser.add_argument("--version", action="version", version=f"labsuite {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check that every server, client and the window work on this "
+                             "computer (loopback only), then exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser(
@@ -82,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="daytime: plain RFC 867 text (default) or the NIST line")
     serve.add_argument("-q", "--quiet", action="store_true",
                        help="print only the listening line and errors, not every socket step")
+    cli_web.serve_web_options(serve)
     serve.set_defaults(handler=run_server)
 
     time_cmd = commands.add_parser(
@@ -145,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--timeout", type=positive_seconds, default=3.0,
                        help="seconds to wait for each connection (default 3)")
     probe.set_defaults(handler=run_probe)
+    cli_web.add_commands(commands)
     return parser
 
 
@@ -207,10 +214,6 @@ class EventPrinter:
 
 # -- serve --------------------------------------------------------------------------------
 def run_server(args) -> int:
-    if args.kind in COMING_SOON:
-        print(f"labsuite: {COMING_SOON[args.kind]} is not part of this version yet.",
-              file=sys.stderr)
-        return EXIT_USAGE
     printer = EventPrinter(quiet=args.quiet)
     service, detail = make_server(args, printer)
     stop_requested = threading.Event()
@@ -234,6 +237,8 @@ def run_server(args) -> int:
 
 def make_server(args, on_event: Callable[[Event], None]):
     """The service for ``serve KIND`` and a short description of its options."""
+    if args.kind == "web":
+        return cli_web.make_web_server(args, on_event)
     if args.kind == "daytime":
         from labsuite.net.daytime import DaytimeServer
 

@@ -1,0 +1,385 @@
+"""Download a web page: the course's "download and save a web page" exercise, done carefully.
+
+:class:`FetchQuery` sends one GET with the standard library's ``http.client`` (http and
+https), follows redirects up to a limit (a loop is recognised as one), keeps the start of
+the body for display and, when asked, streams the whole body to a file so even a huge
+download never sits in memory. Network failures become one plain sentence
+(:class:`~labsuite.net.errors.NetError`); an HTTP error status (404, 500) is not a
+failure of the download: it comes back as a result like any other response.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+from urllib.parse import urlsplit
+
+from labsuite import __version__
+from labsuite.protocols import http as web
+
+from .errors import CONNECT_ERRORS, NetError
+from .events import PREVIEW_BYTES, EventCallback, Kind, format_address, preview
+from .service import Service
+
+__all__ = ["FetchQuery", "FetchResult", "Redirect"]
+
+USER_AGENT = f"labsuite/{__version__}"
+CHUNK = 64 * 1024
+#: How much of the body is kept for display, and how many lines of it are shown.
+PREVIEW_LIMIT = 2048
+PREVIEW_LINES = 40
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """One redirect followed: ``url`` answered ``status`` pointing to ``location``."""
+
+    status: int
+    reason: str
+    url: str
+    location: str
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The final response of a fetch (after any redirects).
+
+    ``body_preview`` is the start of the body as text (at most 2 KiB and 40 lines, empty
+    for binary data); ``body_size`` is the whole body's length in bytes; ``saved_to`` is
+    the file written, or None. ``elapsed`` is in seconds, from the first connection to the
+    last byte.
+    """
+
+    url: str
+    final_url: str
+    status: int
+    reason: str
+    headers: Tuple[Tuple[str, str], ...]
+    body_preview: str
+    body_size: int
+    saved_to: Optional[str]
+    redirects: Tuple[Redirect, ...]
+    elapsed: float
+    version: str = "HTTP/1.1"
+    binary: bool = False
+    preview_complete: bool = True
+    notes: Tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """False for an error status (4xx or 5xx)."""
+        return self.status < 400
+
+    @property
+    def status_line(self) -> str:
+        return f"{self.version} {self.status} {web.printable_line(self.reason)}".rstrip()
+
+    def headline(self) -> str:
+        return (f"{self.status_line} from {self.final_url} "
+                f"({self.body_size:,} bytes in {self.elapsed * 1000:,.1f} ms)")
+
+    def summary_lines(self, body: bool = True) -> List[str]:
+        """Redirects, status line, headers, then (with ``body``) the start of the body."""
+        lines = [f"{hop.status} {hop.reason}: {hop.url} -> {hop.location}"
+                 for hop in self.redirects]
+        if lines:
+            lines.append("")
+        lines.append(self.status_line)
+        lines += [f"{name}: {web.printable_line(value)}" for name, value in self.headers]
+        lines.append("")
+        if body:
+            if self.binary:
+                lines.append(f"({self.body_size:,} bytes of binary data)")
+            elif self.body_size == 0:
+                lines.append("(no body)")
+            else:
+                lines += self.body_preview.split("\n")
+                if not self.preview_complete:
+                    lines.append(f"… (the body is {self.body_size:,} bytes; "
+                                 "only the start is shown)")
+            lines.append("")
+        if self.saved_to:
+            lines.append(f"Saved {self.body_size:,} bytes to {self.saved_to}")
+        lines += list(self.notes)
+        lines.append(f"{self.body_size:,} bytes received in {self.elapsed * 1000:,.1f} ms")
+        return lines
+
+
+class _Connection(http.client.HTTPConnection):
+    """http.client on a socket we opened ourselves, reporting what it writes."""
+
+    def __init__(self, host: str, port: int, timeout: float, sock: socket.socket, report):
+        super().__init__(host, port, timeout=timeout)
+        self.sock = sock
+        self._report = report
+
+    def connect(self) -> None:  # already connected (and wrapped for https)
+        pass
+
+    def send(self, data) -> None:
+        super().send(data)
+        self._report(bytes(data))
+
+
+class FetchQuery(Service):
+    """GET one URL: :meth:`run` on the caller's thread, or :meth:`start` in the background.
+
+    In the background the outcome arrives as a RESULT event (``result=`` a
+    :class:`FetchResult`) or an ERROR event; the query can be started again. :meth:`stop`
+    abandons a download in progress.
+    """
+
+    source = "web client"
+
+    def __init__(self, url: str, save_to: Optional[str] = None, timeout: float = 10.0,
+                 max_redirects: int = 5, on_event: Optional[EventCallback] = None):
+        super().__init__(on_event)
+        self.url = url
+        self.save_to = save_to
+        self.timeout = float(timeout)
+        self.max_redirects = max(0, int(max_redirects))
+        self._cancelled = threading.Event()
+        self._sock: Optional[socket.socket] = None
+
+    # -- background use -----------------------------------------------------------------
+    def start(self) -> "FetchQuery":
+        with self._lifecycle:  # a finished query may be started again
+            if self._running and not any(thread.is_alive() for thread in self._threads):
+                self._running = False
+            return super().start()
+
+    def _setup(self) -> None:
+        self._cancelled.clear()
+        self.spawn(self._run_and_report, name="web client")
+
+    def _run_and_report(self) -> None:
+        try:
+            result = self.run()
+        except NetError:
+            return  # already reported as an ERROR event (or the fetch was stopped)
+        if not self._cancelled.is_set():
+            self.emit(Kind.RESULT, result.headline(), result=result)
+
+    def _teardown(self) -> None:
+        self._cancelled.set()
+        sock = self._sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    # -- the fetch ----------------------------------------------------------------------
+    def run(self) -> FetchResult:
+        started = time.monotonic()
+        try:
+            url = first_url = web.normalize_url(self.url)
+        except ValueError as exc:
+            raise self.fail(NetError(str(exc))) from None
+        redirects: List[Redirect] = []
+        while True:
+            conn, response = self._request(url)
+            try:
+                location = response.getheader("Location")
+                if response.status in web.REDIRECT_STATUSES and location and self.max_redirects:
+                    url = self._follow(url, response, location, redirects, first_url)
+                    continue
+                return self._receive(first_url, url, response, tuple(redirects), started)
+            finally:
+                conn.close()
+                self._sock = None
+
+    def _follow(self, url: str, response, location: str, redirects: List[Redirect],
+                first_url: str) -> str:
+        try:
+            target = web.redirect_target(url, location)
+        except ValueError as exc:
+            raise self.fail(NetError(str(exc))) from None
+        redirects.append(Redirect(response.status, response.reason, url, target))
+        self.emit(Kind.INFO, f"Redirected ({response.status} {response.reason}) to {target}")
+        visited = [first_url] + [hop.location for hop in redirects[:-1]]
+        if target in visited:
+            raise self.fail(NetError(
+                f"Redirect loop: {url} sends the browser back to {target}, which was already "
+                "visited, so the page can never arrive."))
+        if len(redirects) > self.max_redirects:
+            raise self.fail(NetError(
+                f"Too many redirects: gave up after {self.max_redirects} "
+                f"(the last one pointed to {target})."))
+        return target
+
+    def _request(self, url: str):
+        """Connect, send the GET and read the response head."""
+        parts = urlsplit(url)
+        secure = parts.scheme.lower() == "https"
+        host = parts.hostname
+        port = parts.port or (443 if secure else 80)
+        self._check_cancelled()
+        try:
+            sock = socket.create_connection((host, port), timeout=self.timeout)
+        except CONNECT_ERRORS as exc:
+            raise self._failure(exc, host, port) from None
+        self._sock = sock
+        try:
+            peer, local = sock.getpeername()[:2], sock.getsockname()[:2]
+            self.emit(Kind.CONNECTED, f"Connected to {format_address(peer)} from "
+                                      f"{format_address(local)}", peer=peer, local=local)
+            if secure:
+                sock = self._secure(sock, host, port)
+                self._sock = sock
+            conn = _Connection(host, port, self.timeout, sock,
+                               lambda data: self._report_sent(data, peer))
+            conn.putrequest("GET", web.request_target(url), skip_accept_encoding=True)
+            for name, value in (("User-Agent", USER_AGENT), ("Accept", "*/*"),
+                                ("Accept-Encoding", "identity"), ("Connection", "close")):
+                conn.putheader(name, value)
+            conn.endheaders()
+            response = conn.getresponse()
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            sock.close()
+            self._sock = None
+            raise self._failure(exc, host, port) from None
+        self.emit(Kind.READ, f"Read response from {format_address(peer)}: HTTP/"
+                             f"{'1.0' if response.version == 10 else '1.1'} {response.status} "
+                             f"{web.printable_line(response.reason)} "
+                             f"({len(response.getheaders())} headers)", peer=peer)
+        return conn, response
+
+    def _secure(self, sock: socket.socket, host: str, port: int) -> socket.socket:
+        context = ssl.create_default_context()
+        try:
+            secure = context.wrap_socket(sock, server_hostname=host)
+        except ssl.SSLCertVerificationError as exc:
+            sock.close()
+            raise self.fail(NetError(
+                f"The secure connection to {host} port {port} was refused: its certificate "
+                f"could not be verified ({exc.verify_message or exc.reason}).")) from None
+        except (ssl.SSLError, OSError) as exc:
+            sock.close()
+            if isinstance(exc, ssl.SSLError):
+                reason = exc.reason or str(exc)
+                raise self.fail(NetError(
+                    f"The secure connection to {host} port {port} failed ({reason}): "
+                    "is this really an https server?")) from None
+            raise self._failure(exc, host, port) from None
+        self.emit(Kind.INFO, f"Secure connection to {host}: {secure.version()}")
+        return secure
+
+    def _report_sent(self, data: bytes, peer) -> None:
+        self.emit(Kind.WROTE, f"Wrote {len(data):,} bytes to {format_address(peer)}: "
+                              f"{preview(data)}", peer=peer, size=len(data),
+                  data=data[:PREVIEW_BYTES])
+
+    def _receive(self, first_url: str, url: str, response, redirects: Tuple[Redirect, ...],
+                 started: float) -> FetchResult:
+        """Read the body to the end, keeping its start and streaming it to a file if asked."""
+        notes = []
+        target = self._save_path(url) if self.save_to and response.status < 400 else None
+        if self.save_to and target is None:
+            notes.append("Not saved: the server answered with an error.")
+        partial = target + ".part" if target else None
+        start = bytearray()
+        size = 0
+        out = None
+        host = urlsplit(url).hostname
+        try:
+            if partial:
+                out = self._open_for_writing(partial, target)
+            while True:
+                self._check_cancelled()
+                try:
+                    chunk = response.read(CHUNK)
+                except (OSError, http.client.HTTPException) as exc:
+                    raise self._body_failure(exc, host, size) from None
+                if not chunk:
+                    break
+                size += len(chunk)
+                if len(start) < PREVIEW_LIMIT:
+                    start += chunk[:PREVIEW_LIMIT - len(start)]
+                if out is not None:
+                    try:
+                        out.write(chunk)
+                    except OSError as exc:
+                        raise self.fail(NetError(f"Could not save to {target}: "
+                                                 f"{exc.strerror or exc}.")) from None
+            if size < _declared_length(response):  # http.client returns short reads quietly
+                raise self._body_failure(http.client.IncompleteRead(b""), host, size)
+            if out is not None:
+                out.close()
+                out = None
+                os.replace(partial, target)
+        finally:
+            if out is not None:
+                out.close()
+            if partial and os.path.exists(partial):
+                os.remove(partial)
+        self.emit(Kind.READ, f"Read {size:,} bytes of body from {host}", size=size,
+                  data=bytes(start[:PREVIEW_BYTES]))
+        text, binary = web.body_preview(response.getheader("Content-Type"), bytes(start),
+                                        PREVIEW_LINES)
+        complete = size == len(start) and text.count("\n") < PREVIEW_LINES - 1
+        return FetchResult(first_url, url, response.status, response.reason,
+                           tuple(response.getheaders()), text, size, target, redirects,
+                           time.monotonic() - started,
+                           "HTTP/1.0" if response.version == 10 else "HTTP/1.1",
+                           binary, complete or binary, tuple(notes))
+
+    def _save_path(self, url: str) -> str:
+        target = self.save_to
+        if os.path.isdir(target) or target.endswith(("/", os.sep)):
+            target = os.path.join(target, web.file_name_for(url))
+        return target
+
+    def _open_for_writing(self, partial: str, target: str):
+        try:
+            return open(partial, "wb")
+        except FileNotFoundError:
+            message = f"Could not save to {target}: the folder does not exist."
+        except IsADirectoryError:
+            message = f"Could not save to {target}: that is a folder."
+        except OSError as exc:
+            message = f"Could not save to {target}: {exc.strerror or exc}."
+        raise self.fail(NetError(message))
+
+    # -- failures -----------------------------------------------------------------------
+    def _check_cancelled(self) -> None:
+        if self._cancelled.is_set():
+            raise NetError("The download was stopped.")
+
+    def _failure(self, exc: BaseException, host: str, port: int) -> NetError:
+        if self._cancelled.is_set():
+            return NetError("The download was stopped.")
+        if isinstance(exc, (http.client.HTTPException, ValueError)) \
+                and not isinstance(exc, ConnectionError):
+            return self.fail(NetError(
+                f"{host} port {port} did not answer with HTTP ({type(exc).__name__}): "
+                "is this really a web server?"))
+        if isinstance(exc, ConnectionError) and not isinstance(exc, ConnectionRefusedError):
+            return self.fail(NetError(
+                f"{host} port {port} closed the connection without answering."))
+        return self.fail(exc, host=host, port=port, timeout=self.timeout)
+
+    def _body_failure(self, exc: BaseException, host: str, received: int) -> NetError:
+        if self._cancelled.is_set():
+            return NetError("The download was stopped.")
+        if isinstance(exc, (socket.timeout, TimeoutError)):
+            return self.fail(NetError(f"{host} stopped sending for {self.timeout:g} seconds "
+                                      f"after {received:,} bytes of the body."))
+        return self.fail(NetError(f"The connection to {host} ended before the whole body "
+                                  f"arrived ({received:,} bytes received)."))
+
+
+def _declared_length(response) -> int:
+    """The Content-Length the server announced (0 when chunked, absent or unreadable)."""
+    if "chunked" in (response.getheader("Transfer-Encoding") or "").lower():
+        return 0
+    try:
+        return int(response.getheader("Content-Length") or 0)
+    except ValueError:
+        return 0

@@ -1,0 +1,174 @@
+"""``labsuite serve web`` and ``labsuite get`` as a student runs them."""
+
+from __future__ import annotations
+
+import http.client
+import signal
+import socket
+import sys
+
+import pytest
+
+from tests.support import UNRESOLVABLE_HOST, ServerProcess, closed_port, run_cli
+
+pytestmark = pytest.mark.timeout(60)
+
+HELLO = b"Hello from the command line.\n"
+
+
+@pytest.fixture
+def site(tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "hello.txt").write_bytes(HELLO)
+    (root / "docs").mkdir()
+    (root / "docs" / "index.html").write_text("<p>docs</p>")
+    return root
+
+
+@pytest.fixture
+def served(site):
+    with ServerProcess("web", "--port", "0", "--root", str(site)) as server:
+        server.url = f"http://127.0.0.1:{server.port}"
+        yield server
+
+
+def plain_failure(result, code=1):
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("labsuite: "), result.stderr
+    return lines[0]
+
+
+# -- serve web ------------------------------------------------------------------------------
+def test_serve_web_logs_each_request_and_stops_cleanly(site):
+    with ServerProcess("web", "--port", "0", "--root", str(site)) as server:
+        assert f"(serving the folder {site})" in server.lines[-1]
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        conn.request("GET", "/hello.txt")
+        response = conn.getresponse()
+        assert response.status == 200 and response.read() == HELLO
+        conn.close()
+        code, out, err = server.stop(signal.SIGINT if sys.platform != "win32" else signal.SIGTERM)
+    assert code == 0 and "Traceback" not in err
+    assert "Read request from 127.0.0.1:" in out
+    assert f"GET /hello.txt -> 200 ({len(HELLO)} bytes," in out
+
+
+def test_serve_web_without_a_folder_serves_the_sample_site():
+    with ServerProcess("web", "--port", "0", "--quiet") as server:
+        assert "(serving the built-in sample site)" in server.lines[-1]
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        conn.request("GET", "/")
+        body = conn.getresponse().read()
+        conn.close()
+        assert b"It works!" in body
+        code, out, err = server.stop()
+    assert code == 0 and "GET /" not in out  # --quiet
+
+
+def test_serve_web_with_a_missing_folder_is_a_plain_error(tmp_path):
+    line = plain_failure(run_cli("serve", "web", "--port", "0", "--root", str(tmp_path / "nope")))
+    assert "does not exist" in line
+
+
+def test_serve_web_on_a_busy_port_is_a_plain_error():
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        line = plain_failure(run_cli("serve", "web", "--port", str(port)))
+    assert "already in use" in line
+
+
+def test_a_100_megabyte_file_streams_with_flat_memory(tmp_path):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads the server's memory from /proc")
+    size = 100 * 1024 * 1024
+    with open(tmp_path / "huge.bin", "wb") as out:
+        out.truncate(size)  # sparse: instant, and no disk space used
+    with ServerProcess("web", "--port", "0", "--root", str(tmp_path), "--quiet") as server:
+        before = memory_kib(server.proc.pid, "VmRSS")
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"GET /huge.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            buffer = bytearray(1 << 16)
+            received = 0
+            while True:
+                got = sock.recv_into(buffer)
+                if not got:
+                    break
+                received += got
+        peak = memory_kib(server.proc.pid, "VmHWM")
+        server.stop()
+    assert received > size
+    assert peak - before < 30 * 1024, f"server memory grew by {peak - before:,} KiB"
+
+
+def memory_kib(pid: int, field: str) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"no {field} in /proc/{pid}/status")
+
+
+# -- get ------------------------------------------------------------------------------------
+def test_get_prints_status_headers_and_body(served):
+    result = run_cli("get", served.url + "/hello.txt")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "HTTP/1.1 200 OK"
+    assert f"Content-Length: {len(HELLO)}" in lines
+    assert "Hello from the command line." in lines
+    assert result.stderr == ""
+
+
+def test_get_follows_a_redirect_and_saves_to_a_folder(served, tmp_path):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    result = run_cli("get", served.url + "/docs", "-o", str(folder), "-v")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == \
+        f"301 Moved Permanently: {served.url}/docs -> {served.url}/docs/"
+    assert (folder / "index.html").read_text() == "<p>docs</p>"
+    assert f"Saved 11 bytes to {folder / 'index.html'}" in result.stdout
+    assert "<p>docs</p>" not in result.stdout  # saved, not printed
+    assert "Connected to 127.0.0.1:" in result.stderr  # -v shows the socket steps
+
+
+def test_get_saves_byte_for_byte(served, site, tmp_path):
+    data = bytes(range(256)) * 4096 + b"tail"
+    (site / "blob.bin").write_bytes(data)
+    target = tmp_path / "blob-copy.bin"
+    result = run_cli("get", served.url + "/blob.bin", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes() == data
+
+
+def test_get_a_missing_page_shows_the_response_and_exits_1(served):
+    result = run_cli("get", served.url + "/missing.html")
+    assert plain_failure(result) == "labsuite: the server answered 404 Not Found."
+    assert result.stdout.startswith("HTTP/1.1 404 Not Found\n")
+    assert "There is no file at this address." in result.stdout
+
+
+@pytest.mark.parametrize("url, words", [
+    (f"http://{UNRESOLVABLE_HOST}/", "Unknown host"),
+    ("http://127.0.0.1:{closed}/", "Nothing is listening"),
+    ("https://127.0.0.1:{closed}/", "Nothing is listening"),
+])
+def test_get_network_failures_are_one_plain_line(url, words):
+    result = run_cli("get", url.format(closed=closed_port()), "--timeout", "5")
+    assert words in plain_failure(result)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [("get", "ftp://example/x"), ("get", "http://h:99999/")])
+def test_get_with_an_unusable_address_is_a_usage_error(args):
+    assert "labsuite: " in plain_failure(run_cli(*args), code=2)
+
+
+@pytest.mark.parametrize("args", [("get",), ("get", "http://h/", "--max-redirects", "x"),
+                                  ("get", "http://h/", "--timeout", "0")])
+def test_get_usage_errors_exit_2(args):
+    result = run_cli(*args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -1,0 +1,374 @@
+"""The downloader (FetchQuery) against labsuite's web server and small loopback servers."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import random
+import socket
+import threading
+
+import pytest
+
+from labsuite.net.errors import NetError
+from labsuite.net.events import Kind
+from labsuite.net.fetch import FetchQuery, FetchResult
+from labsuite.net.web import WebServer
+from tests.support import UNRESOLVABLE_HOST, closed_port
+
+pytestmark = pytest.mark.timeout(30)
+
+HELLO = b"Hello from the test site.\n"
+
+
+@pytest.fixture
+def site(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "hello.txt").write_bytes(HELLO)
+    (root / "docs").mkdir()
+    (root / "docs" / "index.html").write_text("<p>docs</p>")
+    (root / "data.bin").write_bytes(random.Random(7).randbytes(3 * 1024 * 1024 + 17))
+    return root
+
+
+@pytest.fixture
+def web(site):
+    server = WebServer(port=0, root=str(site))
+    server.start()
+    server.url = "http://%s:%d" % server.address
+    yield server
+    server.stop()
+
+
+class Scripted(http.server.BaseHTTPRequestHandler):
+    """Answers chosen by path: redirect chains and loops, odd bodies, slow and broken replies."""
+
+    protocol_version = "HTTP/1.1"
+    release = threading.Event()
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        path = self.path
+        if path.startswith("/chain/"):
+            left = int(path.rsplit("/", 1)[1])
+            if left:
+                return self.redirect(302, f"/chain/{left - 1}")
+            return self.body(200, b"end of the chain", "text/plain")
+        routes = {
+            "/loop-a": lambda: self.redirect(302, "/loop-b"),
+            "/loop-b": lambda: self.redirect(301, "http://%s:%d/loop-a" % self.server.server_address),
+            "/self": lambda: self.redirect(307, "/self"),
+            "/relative": lambda: self.redirect(303, "chain/1"),
+            "/elsewhere": lambda: self.redirect(302, self.server.web_url + "/hello.txt"),
+            "/ftp": lambda: self.redirect(302, "ftp://127.0.0.1/file"),
+            "/binary": lambda: self.body(200, b"\x89PNG\r\n\x1a\n" + bytes(3000), "image/png"),
+            "/lines": lambda: self.body(200, b"".join(b"line %d\n" % n for n in range(100)),
+                                        "text/plain"),
+            "/escapes": lambda: self.body(200, b"red \x1b[31mtext\x1b[0m\x07", "text/plain",
+                                          [("X-Evil", "a\x1bb")]),
+            "/500": lambda: self.body(500, b"<h1>broken</h1>", "text/html"),
+            "/truncated": self.truncated,
+            "/slow": self.slow,
+            "/chunked": self.chunked,
+        }
+        return routes.get(path, lambda: self.body(404, b"nope", "text/plain"))()
+
+    def redirect(self, status, location):
+        self.send_response(status)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def body(self, status, data, kind, extra=()):
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in extra:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def truncated(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        self.wfile.write(b"only a little")
+        self.wfile.flush()
+        self.close_connection = True
+
+    def slow(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "10")
+        self.end_headers()
+        self.wfile.flush()
+        self.release.wait(10)
+
+    def chunked(self):
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        for part in (b"chunk one, ", b"chunk two"):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+        self.wfile.write(b"0\r\n\r\n")
+
+
+@pytest.fixture
+def scripted(web):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    server.daemon_threads = True
+    server.web_url = web.url
+    Scripted.release.clear()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    server.url = "http://127.0.0.1:%d" % server.server_address[1]
+    yield server
+    Scripted.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def get(url, **options) -> FetchResult:
+    return FetchQuery(url, **options).run()
+
+
+# -- downloading ----------------------------------------------------------------------------
+def test_a_page_with_status_headers_and_preview(web):
+    events = []
+    result = FetchQuery(web.url + "/hello.txt", on_event=events.append).run()
+    assert (result.status, result.reason, result.version) == (200, "OK", "HTTP/1.1")
+    assert result.ok and result.body_size == len(HELLO) and result.saved_to is None
+    assert result.body_preview == HELLO.decode()
+    assert dict(result.headers)["Content-Type"] == "text/plain; charset=utf-8"
+    assert result.url == result.final_url == web.url + "/hello.txt"
+    assert result.redirects == () and result.elapsed > 0 and result.preview_complete
+    lines = result.summary_lines()
+    assert lines[0] == "HTTP/1.1 200 OK"
+    assert "Content-Length: %d" % len(HELLO) in lines
+    assert "Hello from the test site." in lines
+    kinds = [event.kind for event in events]
+    assert kinds[:3] == [Kind.CONNECTED, Kind.WROTE, Kind.READ]
+    assert events[1].data.startswith(b"GET /hello.txt HTTP/1.1\r\n")
+    assert all(event.source == "web client" for event in events)
+
+
+def test_typed_addresses_without_a_scheme_use_http(web):
+    assert get(web.url.replace("http://", "") + "/hello.txt").status == 200
+
+
+def test_saving_is_byte_for_byte_and_leaves_no_partial_file(web, site, tmp_path):
+    target = tmp_path / "copy.bin"
+    result = get(web.url + "/data.bin", save_to=str(target))
+    assert result.saved_to == str(target)
+    assert target.read_bytes() == (site / "data.bin").read_bytes()
+    assert result.binary and result.body_size == (site / "data.bin").stat().st_size
+    assert not (tmp_path / "copy.bin.part").exists()
+    assert any(line.startswith("Saved 3,145,745 bytes to") for line in result.summary_lines(False))
+
+
+def test_saving_into_a_folder_names_the_file_after_the_url(web, tmp_path):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    assert get(web.url + "/hello.txt", save_to=str(folder)).saved_to == str(folder / "hello.txt")
+    assert (folder / "hello.txt").read_bytes() == HELLO
+    result = get(web.url + "/docs/", save_to=str(folder) + os.sep)
+    assert result.saved_to == str(folder / "index.html")
+    assert (folder / "index.html").read_text() == "<p>docs</p>"
+
+
+def test_saving_into_a_missing_folder_is_a_plain_error(web, tmp_path):
+    with pytest.raises(NetError) as caught:
+        get(web.url + "/hello.txt", save_to=str(tmp_path / "no" / "such" / "x.txt"))
+    assert "folder does not exist" in caught.value.explanation
+
+
+def test_an_error_status_is_a_result_and_is_not_saved(web, tmp_path):
+    target = tmp_path / "missing.html"
+    result = get(web.url + "/missing", save_to=str(target))
+    assert result.status == 404 and not result.ok and result.saved_to is None
+    assert not target.exists()
+    assert "Not saved: the server answered with an error." in result.summary_lines()
+    assert "404 Not Found" in result.status_line
+
+
+def test_chunked_bodies(scripted):
+    result = get(scripted.url + "/chunked")
+    assert result.body_preview == "chunk one, chunk two" and result.body_size == 20
+
+
+def test_binary_bodies_are_described_not_shown(scripted):
+    result = get(scripted.url + "/binary")
+    assert result.binary and result.body_preview == ""
+    assert "(3,008 bytes of binary data)" in result.summary_lines()
+
+
+def test_long_text_shows_only_the_start(scripted):
+    result = get(scripted.url + "/lines")
+    assert result.body_preview.split("\n") == [f"line {n}" for n in range(40)]
+    assert not result.preview_complete
+    assert any("only the start is shown" in line for line in result.summary_lines())
+
+
+def test_control_characters_never_reach_the_terminal(scripted):
+    lines = get(scripted.url + "/escapes").summary_lines()
+    assert not any("\x1b" in line or "\x07" in line for line in lines)
+    assert "red \\x1b[31mtext\\x1b[0m\\x07" in lines
+    assert "X-Evil: a\\x1bb" in lines
+
+
+# -- redirects ------------------------------------------------------------------------------
+def test_a_folder_redirect_is_followed(web):
+    result = get(web.url + "/docs")
+    assert result.status == 200 and result.final_url == web.url + "/docs/"
+    assert [(hop.status, hop.url, hop.location) for hop in result.redirects] == \
+        [(301, web.url + "/docs", web.url + "/docs/")]
+    assert result.summary_lines()[0] == \
+        f"301 Moved Permanently: {web.url}/docs -> {web.url}/docs/"
+
+
+def test_relative_and_cross_server_redirects(scripted, web):
+    result = get(scripted.url + "/relative")
+    assert result.final_url == scripted.url + "/chain/0" and len(result.redirects) == 2
+    result = get(scripted.url + "/elsewhere")
+    assert result.final_url == web.url + "/hello.txt" and result.body_size == len(HELLO)
+
+
+def test_the_redirect_limit(scripted):
+    assert get(scripted.url + "/chain/5").body_preview == "end of the chain"
+    with pytest.raises(NetError) as caught:
+        get(scripted.url + "/chain/6")
+    assert "Too many redirects" in caught.value.explanation
+    assert get(scripted.url + "/chain/3", max_redirects=3).status == 200
+    shown = get(scripted.url + "/chain/3", max_redirects=0)
+    assert shown.status == 302 and dict(shown.headers)["Location"] == "/chain/2"
+
+
+@pytest.mark.parametrize("path", ["/loop-a", "/self"])
+def test_redirect_loops_are_recognised(scripted, path):
+    with pytest.raises(NetError) as caught:
+        get(scripted.url + path, max_redirects=50)
+    assert "Redirect loop" in caught.value.explanation
+
+
+def test_a_redirect_to_another_scheme_is_refused(scripted):
+    with pytest.raises(NetError) as caught:
+        get(scripted.url + "/ftp")
+    assert "not an http:// or https:// address" in caught.value.explanation
+
+
+# -- failures -------------------------------------------------------------------------------
+def test_unknown_host():
+    with pytest.raises(NetError) as caught:
+        get(f"http://{UNRESOLVABLE_HOST}/")
+    assert "Unknown host" in caught.value.explanation
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_connection_refused(scheme):
+    with pytest.raises(NetError) as caught:
+        get(f"{scheme}://127.0.0.1:{closed_port()}/")
+    assert "Nothing is listening" in caught.value.explanation
+
+
+def test_https_to_a_plain_http_server_is_explained(web):
+    with pytest.raises(NetError) as caught:
+        get(web.url.replace("http://", "https://") + "/", timeout=5)
+    assert "secure connection" in caught.value.explanation
+
+
+def not_a_web_server(answer: bytes):
+    """Fetch from a one-connection server that reads the request, sends ``answer``, closes."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve_once():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(1000)
+            conn.sendall(answer)
+
+    thread = threading.Thread(target=serve_once, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(NetError) as caught:
+            get("http://127.0.0.1:%d/" % listener.getsockname()[1])
+        return caught.value.explanation
+    finally:
+        thread.join(5)
+        listener.close()
+
+
+def test_a_server_that_does_not_speak_http():
+    assert "did not answer with HTTP" in not_a_web_server(b"this is not http at all\n")
+
+
+def test_a_server_that_closes_without_answering():
+    assert "closed the connection without answering" in not_a_web_server(b"")
+
+
+def test_a_truncated_body_is_an_error_and_leaves_no_file(scripted, tmp_path):
+    target = tmp_path / "partial.txt"
+    with pytest.raises(NetError) as caught:
+        get(scripted.url + "/truncated", save_to=str(target))
+    assert "before the whole body arrived" in caught.value.explanation
+    assert not target.exists() and not (tmp_path / "partial.txt.part").exists()
+
+
+def test_a_server_that_stops_sending_times_out(scripted):
+    with pytest.raises(NetError) as caught:
+        get(scripted.url + "/slow", timeout=0.3)
+    assert "stopped sending for 0.3 seconds" in caught.value.explanation
+
+
+@pytest.mark.parametrize("url", ["", "ftp://x/", "http://", "http://h:99999/"])
+def test_bad_addresses_are_plain_errors(url):
+    with pytest.raises(NetError):
+        get(url)
+
+
+# -- in the background ---------------------------------------------------------------------
+def test_start_reports_a_result_event(web):
+    done = threading.Event()
+    events = []
+
+    def on_event(event):
+        events.append(event)
+        if event.kind in (Kind.RESULT, Kind.ERROR):
+            done.set()
+
+    query = FetchQuery(web.url + "/hello.txt", on_event=on_event)
+    for _ in range(2):  # a finished query can be started again
+        done.clear()
+        query.start()
+        assert done.wait(10)
+        result = events[-1].result
+        assert events[-1].kind is Kind.RESULT and isinstance(result, FetchResult)
+        assert result.status == 200 and "200 OK" in events[-1].text
+    query.stop()
+
+
+def test_start_reports_an_error_event():
+    done = threading.Event()
+    events = []
+    query = FetchQuery(f"http://127.0.0.1:{closed_port()}/",
+                       on_event=lambda e: (events.append(e), e.kind is Kind.ERROR and done.set()))
+    query.start()
+    assert done.wait(10)
+    assert "Nothing is listening" in [e for e in events if e.kind is Kind.ERROR][0].text
+    query.stop()
+
+
+def test_stop_abandons_a_slow_download(scripted):
+    events = []
+    query = FetchQuery(scripted.url + "/slow", timeout=20, on_event=events.append)
+    query.start()
+    for _ in range(500):
+        if any(event.kind is Kind.READ for event in events):
+            break
+        threading.Event().wait(0.01)
+    query.stop()  # joins the worker within a second
+    assert not any(thread.is_alive() for thread in query._threads)
+    assert not any(event.kind in (Kind.RESULT, Kind.ERROR) for event in events)
