@@ -100,10 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"port (default {ports.DAYTIME_WELL_KNOWN}, or "
                                f"{ports.SNTP_WELL_KNOWN} with --sntp)")
     time_cmd.add_argument("--sntp", action="store_true", help="use SNTP over UDP instead of daytime")
-    time_cmd.add_argument("--timeout", type=positive_seconds, default=10.0,
-                          help="seconds to wait for an answer (default 10)")
-    time_cmd.add_argument("-v", "--verbose", action="store_true",
-                          help="also print each socket step on stderr")
+    add_client_options(time_cmd, "seconds to wait for an answer")
     time_cmd.set_defaults(handler=run_time)
 
     echo = commands.add_parser(
@@ -114,10 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     echo.add_argument("--port", type=port_number, default=ports.ECHO,
                       help=f"echo server port (default {ports.ECHO})")
     echo.add_argument("text", nargs="*", help="text to send (default: read lines from stdin)")
-    echo.add_argument("--timeout", type=positive_seconds, default=10.0,
-                      help="seconds to wait for each reply (default 10)")
-    echo.add_argument("-v", "--verbose", action="store_true",
-                      help="also print socket steps and round-trip times on stderr")
+    add_client_options(echo, "seconds to wait for each reply",
+                       "also print socket steps and round-trip times on stderr")
     echo.set_defaults(handler=run_echo)
 
     chat_cmd = commands.add_parser(
@@ -128,10 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat_cmd.add_argument("--port", type=port_number, default=ports.CHAT,
                           help=f"chat server port (default {ports.CHAT})")
     chat_cmd.add_argument("--name", help="your name in the room (asked for if not given)")
-    chat_cmd.add_argument("--timeout", type=positive_seconds, default=10.0,
-                          help="seconds to wait when connecting (default 10)")
-    chat_cmd.add_argument("-v", "--verbose", action="store_true",
-                          help="also print socket steps on stderr")
+    add_client_options(chat_cmd, "seconds to wait when connecting")
     chat_cmd.set_defaults(handler=run_chat)
 
     lookup = commands.add_parser(
@@ -155,14 +147,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def port_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number (0 to 65535)")
-    return value
+def add_client_options(parser: argparse.ArgumentParser, timeout_help: str,
+                       verbose_help: str = "also print each socket step on stderr",
+                       timeout: float = 10.0) -> None:
+    """The --timeout and --verbose every client command takes."""
+    parser.add_argument("--timeout", type=positive_seconds, default=timeout,
+                        help=f"{timeout_help} (default {timeout:g})")
+    parser.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
+
+
+def whole_number(noun: str, low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for a whole number from ``low`` to ``high``, named ``noun`` in errors."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {noun}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not a {noun} ({low} to {high})")
+        return value
+
+    parse.__name__ = noun.replace(" ", "_")  # argparse names the type in its messages
+    return parse
+
+
+port_number = whole_number("port number", 0, 65535)
 
 
 def connect_port(text: str) -> int:

@@ -31,7 +31,7 @@ def make_web_server(args, on_event: Callable[[Event], None]):
 
 def add_commands(commands) -> None:
     """Add ``get`` to the subcommands."""
-    from labsuite.cli import positive_seconds
+    from labsuite.cli import add_client_options, whole_number
 
     get = commands.add_parser(
         "get", help="download a web page and show or save it",
@@ -43,25 +43,11 @@ def add_commands(commands) -> None:
     get.add_argument("-o", "--output", metavar="FILE",
                      help="save the body to FILE (or, if FILE is a folder, to a file named "
                           "after the URL inside it)")
-    get.add_argument("--timeout", type=positive_seconds, default=10.0,
-                     help="seconds to wait for the server at each step (default 10)")
-    get.add_argument("--max-redirects", type=redirect_count, default=5, metavar="N",
+    get.add_argument("--max-redirects", type=whole_number("number of redirects", 0, 100),
+                     default=5, metavar="N",
                      help="follow at most N redirects (default 5; 0 shows the redirect itself)")
-    get.add_argument("-v", "--verbose", action="store_true",
-                     help="also print each socket step on stderr")
+    add_client_options(get, "seconds to wait for the server at each step")
     get.set_defaults(handler=run_get)
-
-
-def redirect_count(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of redirects") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError("the number of redirects must be from 0 to 100")
-    return value
 
 
 def run_get(args) -> int:

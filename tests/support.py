@@ -187,3 +187,22 @@ def make_namespace() -> Namespace:
         return Namespace()
     except (subprocess.CalledProcessError, OSError) as exc:
         pytest.skip(f"cannot create a network namespace here: {getattr(exc, 'stderr', exc)}")
+
+
+def read_lines_until(proc, found, timeout: float = 10):
+    """Read ``proc``'s output line by line until ``found(line)`` is truthy.
+
+    Returns that value and every line read (without line endings); fails with what was
+    seen if the process ends or ``timeout`` passes first.
+    """
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line.rstrip("\n"))
+        result = found(seen[-1])
+        if result:
+            return result, seen
+    raise AssertionError(f"never saw the expected line; saw {seen}")

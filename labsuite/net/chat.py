@@ -21,7 +21,7 @@ from labsuite.protocols.chat import ChatRoom, Outcome, ServerConnection
 from . import ports
 from .errors import CONNECT_ERRORS, NetError, explain
 from .events import Address, EventCallback, Kind, format_address, preview, PREVIEW_BYTES
-from .service import Service, TcpServer
+from .service import Service, TcpServer, shutdown_quietly
 
 #: An unfinished line is taken as complete after this much silence (the paper's client
 #: sends "MESSAGE text" with no newline).
@@ -337,11 +337,7 @@ class ChatClient(Service):
             threading.Thread(target=self.stop, daemon=True).start()
 
     def _teardown(self) -> None:
-        if self._sock is not None:
-            try:
-                self._sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shutdown_quietly(self._sock)
 
     def _cleanup(self) -> None:
         if self._sock is not None:

@@ -25,7 +25,7 @@ from ..protocols.echo import DropLog, EchoReply, ReplyMatcher, UdpEchoPolicy
 from . import ports
 from .errors import NetError, explain
 from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address, preview
-from .service import Service, TcpServer, open_listener
+from .service import Service, TcpServer, open_listener, shutdown_quietly
 
 __all__ = ["EchoServer", "EchoClient", "EchoReply"]
 
@@ -457,11 +457,7 @@ class EchoClient(Service):
 
     def _teardown(self) -> None:
         self._end("The client was stopped", report=False)
-        if self._sock is not None:
-            try:
-                self._sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shutdown_quietly(self._sock)
 
     def _cleanup(self) -> None:
         if self._sock is not None:

@@ -25,7 +25,7 @@ from labsuite.protocols import http as web
 
 from .errors import CONNECT_ERRORS, NetError
 from .events import PREVIEW_BYTES, EventCallback, Kind, format_address, preview
-from .service import Service
+from .service import Service, shutdown_quietly
 
 __all__ = ["FetchQuery", "FetchResult", "Redirect"]
 
@@ -169,11 +169,7 @@ class FetchQuery(Service):
     def _teardown(self) -> None:
         self._cancelled.set()
         sock = self._sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shutdown_quietly(sock)
 
     # -- the fetch ----------------------------------------------------------------------
     def run(self) -> FetchResult:

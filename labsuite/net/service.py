@@ -128,6 +128,17 @@ class Service:
             thread.join(max(0.0, deadline - time.monotonic()))
 
 
+def shutdown_quietly(sock: Optional[socket.socket]) -> None:
+    """End both directions of a connection, so a thread blocked on it returns at once
+    (the thread that owns the socket closes it). Already closed or reset is fine."""
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
 class Waker:
     """A socket pair that lets stop() wake a thread blocked in select()."""
 
@@ -229,10 +240,7 @@ class TcpServer(Service):
         with self._connections_lock:
             connections = list(self._connections.values())
         for sock, _peer in connections:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            shutdown_quietly(sock)
 
     def _cleanup(self) -> None:
         with self._connections_lock:
@@ -305,10 +313,7 @@ class TcpServer(Service):
             self._next_id += 1
             self._connections[self._next_id] = (sock, peer)
             if self.stopping:  # stop() raced with accept(): do not leave it open
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                shutdown_quietly(sock)
             return self._next_id
 
     def release(self, conn_id: int, reason: str = "") -> None:

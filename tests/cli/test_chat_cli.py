@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 
-from tests.support import ChatPeer, ServerProcess, closed_port, run_cli
+from tests.support import ChatPeer, ServerProcess, closed_port, read_lines_until, run_cli
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -20,17 +19,9 @@ def chat_client(port, *args):
                             stderr=subprocess.PIPE, text=True, bufsize=1)
 
 
-def read_until(proc, wanted, timeout=10):
-    seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen.append(line.rstrip("\n"))
-        if seen[-1] == wanted:
-            return seen
-    raise AssertionError(f"never saw {wanted!r}; saw {seen}")
+def read_until(proc, wanted):
+    """Lines read up to and including the line ``wanted``."""
+    return read_lines_until(proc, lambda line: line == wanted)[1]
 
 
 def test_sample_session_of_figure_6():

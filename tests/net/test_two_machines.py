@@ -11,12 +11,11 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.support import make_namespace
+from tests.support import make_namespace, read_lines_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -56,18 +55,9 @@ def labsuite(host, *args, **popen):
                             **popen)
 
 
-def read_until(proc, pattern, timeout=15):
-    seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen.append(line.rstrip("\n"))
-        match = re.search(pattern, seen[-1])
-        if match:
-            return match
-    raise AssertionError(f"never saw {pattern!r}; saw {seen}")
+def read_until(proc, pattern):
+    """The match of the first output line that matches ``pattern``."""
+    return read_lines_until(proc, lambda line: re.search(pattern, line), timeout=15)[0]
 
 
 def test_chat_between_two_hosts(two_hosts):
