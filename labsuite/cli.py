@@ -276,9 +276,10 @@ def make_server(args, on_event: Callable[[Event], None]):
 def reach_hints(host: str, port: int) -> List[str]:
     """Lines telling the student which address a partner should use."""
     if host in ("0.0.0.0", "::", ""):
-        from labsuite.net.addresses import shareable_addresses
+        from labsuite.net.addresses import partner_address, shareable_addresses
 
-        found = shareable_addresses()
+        best = partner_address()
+        found = [best, *(a for a in shareable_addresses() if a != best)] if best else []
         if found:
             return [f"other computers connect to {found[0]} port {port}"
                     + (f" (also: {', '.join(found[1:])})" if len(found) > 1 else "")]

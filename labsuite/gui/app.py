@@ -24,11 +24,13 @@ from . import style
 from .chat_tab import ChatTab
 from .echo_tab import EchoTab
 from .fonts import FontScaler
-from .panels import ComingSoonTab, Tab
+from .network_tab import NetworkTab
+from .panels import Tab
 from .pump import EventPump
 from .settings import Settings
 from .statusbar import StatusBar
 from .time_tab import TimeTab
+from .web_tab import WebTab
 
 TITLE = "labsuite"
 #: Closing waits at most this long for all services together (they stop in parallel).
@@ -38,16 +40,6 @@ REPORT_MAPPED_ENV = "LABSUITE_REPORT_MAPPED"
 PACKAGE = Path(__file__).resolve().parents[1]
 ICON_FILES = (PACKAGE.parent / "icons" / "labsuite.png", PACKAGE / "assets" / "icon.png")
 
-COMING_SOON = (
-    ("Web", "HTTP: a browser sends a GET request; the server answers with headers and a file.",
-     ("run a small GET-only web server that serves a folder of your pages to the lab",
-      "download a web page and save it, seeing the request line and every header",
-      "watch each request and response in the log")),
-    ("Network", "Names, addresses and ports: how one computer finds another.",
-     ("look up the IP addresses of a host name (DNS)",
-      "list this computer's network interfaces and addresses",
-      "check whether a port on another lab machine is open")),
-)
 _GEOMETRY = re.compile(r"^(?P<width>\d{2,5})x(?P<height>\d{2,5})"
                        r"(?:\+(?P<x>-?\d{1,5})\+(?P<y>-?\d{1,5}))?$")
 
@@ -82,8 +74,8 @@ class LabSuiteApp:
         self.time_tab = TimeTab(self.notebook, self.pump, self.settings)
         self.echo_tab = EchoTab(self.notebook, self.pump, self.settings)
         self.chat_tab = ChatTab(self.notebook, self.pump, self.settings)
-        self.web_tab, self.network_tab = (
-            ComingSoonTab(self.notebook, title, hint, plans) for title, hint, plans in COMING_SOON)
+        self.web_tab = WebTab(self.notebook, self.pump, self.settings)
+        self.network_tab = NetworkTab(self.notebook, self.pump, self.settings)
         self.tabs: Dict[str, Tab] = {}
         for tab in (self.time_tab, self.echo_tab, self.web_tab, self.chat_tab, self.network_tab):
             self.notebook.add(tab, text=f"  {tab.title}  ")

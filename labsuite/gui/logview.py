@@ -33,7 +33,7 @@ class LogView(ttk.Frame):
                  height: int = 10):
         super().__init__(parent)
         self.max_lines = max_lines
-        bar = ttk.Frame(self)
+        self.bar = bar = ttk.Frame(self)  # the title row: a subclass may add controls
         bar.pack(side="top", fill="x", pady=(0, style.SMALL_PAD))
         ttk.Label(bar, text=title, style="Title.TLabel").pack(side="left")
         self.save_button = ttk.Button(bar, text="Save…", command=self.ask_save)

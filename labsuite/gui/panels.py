@@ -1,5 +1,4 @@
-"""Small building blocks of a tab: the base class with its hint line, a result panel
-and the friendly "coming soon" page."""
+"""Small building blocks of a tab: the base class with its hint line, and a result panel."""
 
 from __future__ import annotations
 
@@ -55,22 +54,6 @@ class Tab(ttk.Frame):
         """Cancel timers; services are stopped by the window."""
 
 
-class ComingSoonTab(Tab):
-    """A placeholder that says what the tab will let the student do."""
-
-    def __init__(self, parent, title: str, hint: str, plans: Iterable[str]):
-        self.title = title
-        self.hint = hint
-        super().__init__(parent)
-        box = ttk.LabelFrame(self.body, text="Coming soon", padding=style.PAD * 2)
-        box.pack(side="top", fill="x", pady=style.PAD)
-        ttk.Label(box, text=f"The {title} tab is on its way. It will let you:",
-                  style="Title.TLabel").pack(side="top", anchor="w")
-        for plan in plans:
-            WrapLabel(box, text=f"•  {plan}", wraplength=800).pack(
-                side="top", fill="x", pady=(style.SMALL_PAD, 0), padx=(style.PAD, 0))
-
-
 #: "Offset:          " — a label, a colon and spaces, then the value.
 _LABELLED = re.compile(r"^[^:]{1,24}:\s+")
 
@@ -94,9 +77,9 @@ class ResultPanel(ttk.LabelFrame):
         self.view.pack(side="left", fill="both", expand=True)
         scroll.pack(side="right", fill="y")
         for tag, colour in (("result", style.RESULT_COLOUR), ("error", style.ERROR_COLOUR),
-                            ("muted", style.MUTED_COLOUR)):
+                            ("muted", style.MUTED_COLOUR), ("ok", style.RUNNING_COLOUR)):
             self.view.tag_configure(tag, foreground=colour)
-        self._shown: Tuple[List[str], str] = ([empty], "muted")
+        self._shown: List[Tuple[str, str]] = [(empty, "muted")]  # (line, colour tag)
         self._render()
         self.winfo_toplevel().bind(style.FONT_CHANGED, lambda _e: self._render(), add="+")
 
@@ -105,25 +88,35 @@ class ResultPanel(ttk.LabelFrame):
         return self.view.get("1.0", "end-1c")
 
     def show_lines(self, lines: Iterable[str]) -> None:
-        self._shown = (list(lines), "result")
-        self._render()
+        self.show_rows((line, "result") for line in lines)
 
     def show_busy(self, text: str) -> None:
-        self._shown = ([text], "muted")
-        self._render()
+        self.show_rows([(text, "muted")])
 
     def show_error(self, text: str) -> None:
-        self._shown = ([text], "error")
+        self.show_rows([(text, "error")])
+
+    def show_rows(self, rows: Iterable[Tuple[str, str]]) -> None:
+        """Lines with a colour each: "result", "error", "muted" or "ok" (green)."""
+        self._shown = list(rows)
         self._render()
+
+    def add_row(self, text: str, tag: str = "result") -> None:
+        """One more line under those shown (steps that arrive one at a time)."""
+        self.show_rows([*self._shown, (text, tag)])
 
     def _render(self) -> None:
         if not self.winfo_exists():
             return
-        lines, tag = self._shown
-        prefixes = [match.end() for match in map(_LABELLED.match, lines) if match]
+        prefixes = [match.end() for match in (_LABELLED.match(line) for line, _ in self._shown)
+                    if match]
         indent = tkfont.nametofont("TkFixedFont", root=self).measure("0") * max(prefixes or [0])
         self.view.tag_configure("hanging", lmargin2=indent)
+        chunks: list = []
+        for number, (line, tag) in enumerate(self._shown):
+            chunks += [("\n" if number else "") + line, (tag, "hanging")]
         self.view.configure(state="normal")
         self.view.delete("1.0", "end")
-        self.view.insert("1.0", "\n".join(lines), (tag, "hanging"))
+        if chunks:
+            self.view.insert("1.0", *chunks)
         self.view.configure(state="disabled")

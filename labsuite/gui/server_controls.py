@@ -14,7 +14,7 @@ from tkinter import ttk
 from typing import Callable, List, Optional
 
 from labsuite.net import ports
-from labsuite.net.addresses import shareable_addresses
+from labsuite.net.addresses import partner_address
 from labsuite.net.errors import NetError
 from labsuite.net.events import Event
 from labsuite.net.service import Service
@@ -160,11 +160,11 @@ class ServerControls(ttk.LabelFrame):
         where = self.describe(service)
         if self.scope.get() == ports.LOCAL_ONLY:
             return f"Running — only this computer can connect: {ports.LOCAL_ONLY} {where}"
-        addresses = shareable_addresses()
-        if not addresses:
+        address = partner_address()
+        if address is None:
             return ("Running — this computer has no network address right now, so only it "
                     f"can connect: {ports.LOCAL_ONLY} {where}")
-        return f"Running — other machines connect to {addresses[0]} {where}"
+        return f"Running — other machines connect to {address} {where}"
 
     # -- settings ---------------------------------------------------------------------
     def settings(self, prefix: str) -> dict:

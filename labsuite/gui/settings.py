@@ -42,6 +42,20 @@ DEFAULTS: Dict[str, Any] = {
     "chat.client.host": ports.LOCAL_ONLY,
     "chat.client.port": ports.CHAT,
     "chat.name": "",
+    "web.server.scope": ports.LOCAL_ONLY,
+    "web.server.port": ports.WEB,
+    "web.server.sample_site": True,  # one button shows a page
+    "web.server.folder": "",
+    "web.url": "",  # empty: the running server's own address
+    "network.page": 0,
+    "network.lookup.name": "localhost",
+    "network.doctor.host": ports.LOCAL_ONLY,
+    "network.doctor.port": ports.ECHO,
+    "network.console.host": ports.LOCAL_ONLY,
+    "network.console.port": ports.ECHO,
+    "network.console.udp": False,
+    "network.console.ending": "CRLF",  # what telnet sends; course servers accept it too
+    "network.console.hex": False,
 }
 
 

@@ -65,8 +65,9 @@ def make_table(parent, columns: Sequence[Column], height: int, stretch: str) -> 
         tree.column(key, anchor=anchor, minwidth=30, stretch=key == stretch)
     scroll = ttk.Scrollbar(parent, orient="vertical", command=tree.yview)
     tree.configure(yscrollcommand=scroll.set)
-    tree.pack(side="left", fill="both", expand=True)
+    # the scrollbar first: when the window shrinks, the columns give way, not the scrollbar
     scroll.pack(side="right", fill="y")
+    tree.pack(side="left", fill="both", expand=True)
 
     def fit(_event=None):
         body = tkfont.nametofont("TkDefaultFont", root=tree)

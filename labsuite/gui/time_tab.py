@@ -6,7 +6,6 @@ The local server button starts a daytime server and an SNTP server side by side,
 
 from __future__ import annotations
 
-import functools
 import tkinter as tk
 from tkinter import ttk
 from typing import Dict, List, Optional
@@ -24,6 +23,7 @@ from .fields import HostPortField
 from .logview import LogView
 from .panels import ResultPanel, Tab, WrapLabel
 from .pump import EventPump
+from .queries import QueryRunner
 from .server_controls import ServerControls
 from .settings import Settings
 
@@ -31,6 +31,9 @@ THIS_COMPUTER = f"this computer ({ports.LOCAL_ONLY})"
 #: The SNTP server's preferred UDP port, next to the daytime server.
 LOCAL_SNTP_PORT = SNTP_DEFAULT_PORT
 #: Extra seconds past a query's own timeout before the window gives up on it.
+#: Seconds to wait for a time server's answer, and how much longer before giving up on
+#: a query that has not even reported its own time-out.
+QUERY_TIMEOUT = 5.0
 QUERY_GRACE = 3.0
 
 PROTOCOLS = {
@@ -118,13 +121,12 @@ class TimeTab(Tab):
     def __init__(self, parent, pump: EventPump, settings: Settings):
         super().__init__(parent)
         self.pump = pump
-        self.query: Optional[Service] = None
-        self._query_token: Optional[object] = None
-        self._watchdog: Optional[str] = None
 
         self._build_client(settings)
         self._build_server(settings)
         self.log = LogView(self.body, title="What happened", height=9)
+        self.queries = QueryRunner(self, pump, self.result, self.log, on_busy=lambda busy:
+                                   self.query_button.state(["disabled" if busy else "!disabled"]))
         self.log.grid(row=1, column=0, columnspan=2, sticky="nsew", pady=(style.PAD, 0))
         self.body.columnconfigure(0, weight=1, uniform="half")
         self.body.columnconfigure(1, weight=1, uniform="half")
@@ -205,59 +207,22 @@ class TimeTab(Tab):
         else:
             self.target.set(port=PROTOCOLS[protocol][2])
 
+    @property
+    def query(self) -> Optional[Service]:
+        """The query waiting for its answer, if any."""
+        return self.queries.query
+
     def start_query(self) -> Optional[Service]:
-        if self.query is not None:
-            return None
         try:
             host, port = self.target.get()
         except ValueError as exc:
             self.result.show_error(str(exc))
             return None
         _label, query_class, _port = PROTOCOLS[self.protocol.get()]
-        token = object()  # tells this query's events from those of an earlier one
-        query = query_class(host, port, on_event=self.pump.callback(
-            functools.partial(self._query_events, token)))
-        self.query, self._query_token = query, token
-        self.query_button.state(["disabled"])
-        self.result.show_busy(f"Asking {host} port {port}…")
-        try:
-            query.start()
-        except NetError as exc:
-            self._finish(token, error=exc.explanation)
-            return None
-        except Exception as exc:
-            self._finish(token, error=f"Could not ask {host}: {exc}")
-            return None
-        grace_ms = int((query.timeout + QUERY_GRACE) * 1000)
-        self._watchdog = self.after(grace_ms, functools.partial(self._give_up, token, query))
-        return query
-
-    def _query_events(self, token: object, events: List[Event]) -> None:
-        self.log.append_events(events)
-        for event in events:
-            if event.kind is Kind.RESULT and event.result is not None:
-                self._finish(token, lines=event.result.summary_lines())
-            elif event.kind is Kind.ERROR:
-                self._finish(token, error=event.text)
-
-    def _give_up(self, token: object, query: Service) -> None:
-        self._watchdog = None
-        self._finish(token, error=f"No answer from {query.host} port {query.port}.")
-        self.pump.in_background(query.stop, name="stop query")
-
-    def _finish(self, token: object, lines: Optional[List[str]] = None,
-                error: Optional[str] = None) -> None:
-        if token is not self._query_token:
-            return  # an old query: its lines are in the log, the panel shows the new one
-        self.query = self._query_token = None
-        if self._watchdog is not None:
-            self.after_cancel(self._watchdog)
-            self._watchdog = None
-        self.query_button.state(["!disabled"])
-        if error is not None:
-            self.result.show_error(error)
-        else:
-            self.result.show_lines(lines or [])
+        return self.queries.start(
+            lambda on_event: query_class(host, port, timeout=QUERY_TIMEOUT, on_event=on_event),
+            busy_text=f"Asking {host} port {port}…", give_up_after=QUERY_TIMEOUT + QUERY_GRACE,
+            give_up_text=f"No answer from {host} port {port}.")
 
     def log_events(self, events: List[Event]) -> None:
         self.log.append_events(events)
@@ -278,6 +243,4 @@ class TimeTab(Tab):
         return values
 
     def close(self) -> None:
-        if self._watchdog is not None:
-            self.after_cancel(self._watchdog)
-            self._watchdog = None
+        self.queries.close()

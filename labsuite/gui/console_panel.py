@@ -1,0 +1,248 @@
+"""The raw console page: telnet / nc in a window.
+
+Connect to any server over TCP (or UDP), type lines, and watch every byte that comes
+back, in order (see :mod:`.console_view`). Enter ends a line with \\r\\n by default, as
+telnet does; the course's line-based servers accept that as well as \\n.
+"""
+
+from __future__ import annotations
+
+import functools
+import tkinter as tk
+from tkinter import ttk
+from typing import Dict, List, Optional
+
+from labsuite.net import ports
+from labsuite.net.console import ConsoleSession
+from labsuite.net.errors import NetError
+from labsuite.net.events import Event, Kind, format_address
+from labsuite.protocols.console import LineEnding
+
+from . import style
+from .console_view import ERROR, NOTE, RECEIVED, SENT, ConsoleView
+from .fields import HostPortField
+from .network_pages import intro
+from .panels import WrapLabel
+from .pump import EventPump
+from .settings import Settings
+
+NOT_CONNECTED = "Not connected"
+INTRO = ("Talk to any server by hand, as telnet or nc do: type a line and press Enter. "
+         "Every byte the server sends is shown as it arrives, control characters as \\r, "
+         "\\t or \\xNN. Enter ends your line with \\r\\n, as telnet does (servers that "
+         "expect \\n, like the chat server, accept it too).")
+
+
+class ConsolePanel(ttk.Frame):
+    """Connect, type, watch: one ConsoleSession at a time."""
+
+    def __init__(self, parent, pump: EventPump, settings: Settings):
+        super().__init__(parent, padding=style.PAD)
+        self.pump = pump
+        self.session: Optional[ConsoleSession] = None
+        self._token: Optional[object] = None
+        self._connecting = False
+        self.history: List[str] = []
+        self._recalled = 0  # how far back Up has gone in the history
+
+        intro(self, INTRO)
+        self._build_connection(settings)
+        self._build_input(settings)  # packed before the view, at the bottom: never squeezed
+        self.view = ConsoleView(self, height=6, hex_view=settings.get("network.console.hex"))
+        self.view.pack(side="top", fill="both", expand=True, pady=(style.PAD, 0))
+        self._show_state(NOT_CONNECTED, connected=False)
+
+    def _build_connection(self, settings: Settings) -> None:
+        row = ttk.Frame(self)
+        row.pack(side="top", fill="x")
+        self.connect_button = ttk.Button(row, text="Connect", width=11, command=self.toggle)
+        self.connect_button.pack(side="right")
+        self.udp = tk.BooleanVar(self, settings.get("network.console.udp"))
+        self.protocol_buttons = [ttk.Radiobutton(row, text=text, variable=self.udp, value=value)
+                                 for text, value in (("UDP", True), ("TCP", False))]
+        for button in self.protocol_buttons:
+            button.pack(side="right", padx=(0, style.PAD))
+        self.target = HostPortField(
+            row, host=settings.get("network.console.host"),
+            port=settings.get("network.console.port"), host_width=20,
+            presets={f"this computer ({ports.LOCAL_ONLY})": ports.LOCAL_ONLY})
+        self.target.pack(side="left", fill="x", expand=True)
+        for box in (self.target.host_box, self.target.port_box):
+            box.bind("<Return>", lambda _event: self.connect())
+        self.state_label = WrapLabel(self, text=NOT_CONNECTED, style="Muted.TLabel")
+        self.state_label.pack(side="top", fill="x", pady=(style.SMALL_PAD, 0))
+
+    def _build_input(self, settings: Settings) -> None:
+        row = ttk.Frame(self)
+        row.pack(side="bottom", fill="x", pady=(style.SMALL_PAD, 0))
+        ttk.Label(row, text="Line:").pack(side="left")
+        self.line = tk.StringVar(self, "")
+        self.line_entry = ttk.Entry(row, textvariable=self.line, font="TkFixedFont")
+        self.line_entry.pack(side="left", fill="x", expand=True, padx=(style.SMALL_PAD, style.PAD))
+        self.line_entry.bind("<Return>", lambda _event: self.send())
+        self.line_entry.bind("<Up>", lambda _event: self._recall(+1))
+        self.line_entry.bind("<Down>", lambda _event: self._recall(-1))
+        ttk.Label(row, text="Ending:").pack(side="left")
+        try:
+            ending = LineEnding.parse(settings.get("network.console.ending"))
+        except ValueError:
+            ending = LineEnding.CRLF
+        self.ending_label = tk.StringVar(self, ending.label)
+        self.ending_box = ttk.Combobox(row, textvariable=self.ending_label, state="readonly",
+                                       values=[choice.label for choice in LineEnding.choices()],
+                                       width=27)
+        self.ending_box.pack(side="left", padx=(style.SMALL_PAD, style.PAD))
+        self.send_button = ttk.Button(row, text="Send", command=self.send)
+        self.send_button.pack(side="left")
+
+    @property
+    def ending(self) -> LineEnding:
+        label = self.ending_label.get()
+        return next((choice for choice in LineEnding if choice.label == label), LineEnding.CRLF)
+
+    def set_ending(self, ending) -> None:
+        self.ending_label.set(LineEnding.parse(ending).label)
+
+    # -- connecting ---------------------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self.session is not None and not self._connecting
+
+    def toggle(self) -> None:
+        if self._connecting:
+            return
+        if self.session is None:
+            self.connect()
+        else:
+            self.disconnect()
+
+    def connect(self) -> None:
+        """Connect on a helper thread: an unreachable host must not freeze the window."""
+        if self.session is not None:
+            return
+        try:
+            host, port = self.target.get()
+        except ValueError as exc:
+            self._show_state(str(exc), connected=False, error=True)
+            return
+        udp = bool(self.udp.get())
+        token = object()
+        self.session = ConsoleSession(host, port, udp=udp, on_event=self.pump.callback(
+            functools.partial(self.session_events, token)))
+        self._token, self._connecting = token, True
+        self.view.transcript.begin()
+        self._show_state(f"Connecting to {host} port {port} ({'UDP' if udp else 'TCP'})…",
+                         connected=False, busy=True)
+        self.pump.in_background(self.session.start, functools.partial(self._connected, token),
+                                name="console connect")
+
+    def _connected(self, token: object, _result, error: Optional[Exception]) -> None:
+        if token is not self._token:
+            return
+        self._connecting = False
+        if error is not None:
+            self.session = self._token = None
+            text = (error.explanation if isinstance(error, NetError)
+                    else f"Could not connect: {error}")
+            self._show_state(text, connected=False, error=True)
+            return
+        session = self.session
+        what = "Ready to send UDP datagrams to" if session.udp else "Connected to"
+        self._show_state(f"{what} {format_address(session.peer)} from "
+                         f"{format_address(session.local)} ({session.protocol})", connected=True)
+        self.line_entry.focus_set()
+
+    def disconnect(self) -> None:
+        """Close on a helper thread; the session's last words still reach the view."""
+        session = self.session
+        if session is None or self._connecting:
+            return
+        self.session = self._token = None
+        self._show_state("Disconnecting…", connected=False, busy=True)
+        self.pump.in_background(session.stop, lambda _result, _error: self._show_state(
+            NOT_CONNECTED, connected=False), name="console stop")
+
+    # -- talking ------------------------------------------------------------------------
+    def send(self) -> None:
+        session, text = self.session, self.line.get()
+        if session is None or self._connecting:
+            return
+        try:
+            session.send_line(text, self.ending)
+        except NetError as exc:
+            self.state_label.configure(text=exc.explanation, style="Error.TLabel")
+            return
+        if text and (not self.history or self.history[-1] != text):
+            self.history.append(text)
+            del self.history[:-100]
+        self._recalled = 0
+        self.line.set("")
+
+    def _recall(self, step: int) -> str:
+        """Up and Down walk through the lines sent before, as in a shell."""
+        if not self.history:
+            return "break"
+        self._recalled = max(0, min(len(self.history), self._recalled + step))
+        self.line.set(self.history[-self._recalled] if self._recalled else "")
+        self.line_entry.icursor("end")
+        return "break"
+
+    def session_events(self, token: object, events: List[Event]) -> None:
+        """Everything from one tick goes to the view first, then is drawn once."""
+        transcript = self.view.transcript
+        run: List[bytes] = []
+        run_direction = RECEIVED
+        for event in events:
+            direction = {Kind.READ: RECEIVED, Kind.WROTE: SENT}.get(event.kind)
+            if direction is not None and direction == run_direction:
+                run.append(event.data)
+                continue
+            transcript.add_bytes(run_direction, run)
+            run, run_direction = [], direction or RECEIVED
+            if direction is not None:
+                run.append(event.data)
+            else:
+                self._note(token, event)
+        transcript.add_bytes(run_direction, run)
+        self.view.show()
+
+    def _note(self, token: object, event: Event) -> None:
+        transcript = self.view.transcript
+        if event.kind is Kind.CLOSED:
+            transcript.end()
+        if event.text and event.kind is not Kind.STOPPED:
+            transcript.note(event.text, ERROR if event.kind is Kind.ERROR else NOTE, event.time)
+        if token is not self._token or self._connecting:
+            return
+        if event.kind is Kind.CLOSED:  # the server ended it; the session stops itself
+            self.session = self._token = None
+            self._show_state(f"Disconnected: {event.text}", connected=False)
+        elif event.kind is Kind.ERROR:  # the session stays open (a refused datagram)
+            self.state_label.configure(text=event.text, style="Error.TLabel")
+
+    def _show_state(self, text: str, connected: bool, error: bool = False,
+                    busy: bool = False) -> None:
+        self.state_label.configure(text=text, style="Error.TLabel" if error else (
+            "Running.TLabel" if connected else "Muted.TLabel"))
+        self.connect_button.configure(text="Disconnect" if connected else "Connect")
+        self.connect_button.state(["disabled"] if busy else ["!disabled"])
+        self.target.set_enabled(not (connected or busy))
+        for button in self.protocol_buttons:
+            button.state(["disabled"] if connected or busy else ["!disabled"])
+        for widget in (self.line_entry, self.send_button):
+            widget.state(["!disabled"] if connected else ["disabled"])
+
+    # -- window hooks -------------------------------------------------------------------
+    def running_services(self) -> list:
+        return [self.session] if self.session is not None else []
+
+    def settings(self) -> Dict[str, object]:
+        values: Dict[str, object] = {"network.console.host": self.target.host_text,
+                                     "network.console.udp": bool(self.udp.get()),
+                                     "network.console.ending": self.ending.name,
+                                     "network.console.hex": bool(self.view.hex_mode.get())}
+        try:
+            values["network.console.port"] = self.target.port_box.get_port()
+        except ValueError:
+            pass
+        return values
