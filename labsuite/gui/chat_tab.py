@@ -7,7 +7,6 @@ person there makes the next message private to them.
 
 from __future__ import annotations
 
-import functools
 import getpass
 import tkinter as tk
 from tkinter import ttk
@@ -20,6 +19,7 @@ from labsuite.net.events import Event, EventCallback, Kind
 from labsuite.protocols import chat
 
 from . import style
+from .client_slot import ClientSlot
 from .fields import HostPortField
 from .logview import LogView
 from .panels import Tab, WrapLabel
@@ -50,9 +50,8 @@ class ChatTab(Tab):
     def __init__(self, parent, pump: EventPump, settings: Settings):
         super().__init__(parent)
         self.pump = pump
-        self.client: Optional[ChatClient] = None
-        self._token: Optional[object] = None
-        self._connecting = False
+        self.slot = ClientSlot(pump, self.client_events, self._connected, self._failed,
+                               name="chat client")
         self.joined_as: Optional[str] = None
         self._answered = False
         self.people: List[str] = []
@@ -134,8 +133,12 @@ class ChatTab(Tab):
         self.state_label = WrapLabel(box, text=NOT_JOINED, style="Muted.TLabel")
         self.state_label.pack(side="top", fill="x", pady=(style.PAD, 0))
 
+    @property
+    def client(self) -> Optional[ChatClient]:
+        return self.slot.client
+
     def join_or_leave(self) -> None:
-        if self._connecting:
+        if self.slot.connecting:
             return
         if self.client is None:
             self.connect()
@@ -145,7 +148,7 @@ class ChatTab(Tab):
             self.leave()
 
     def connect(self) -> None:
-        """Connect and join on a helper thread, so an unreachable host never freezes us."""
+        """Connect and join (the client sends ADD as soon as it is connected)."""
         try:
             host, port = self.target.get()
         except ValueError as exc:
@@ -155,27 +158,18 @@ class ChatTab(Tab):
         if not name:
             self._show_state("Type your name first.", error=True)
             return
-        token = object()
-        self._token, self._connecting, self.joined_as = token, True, None
+        self.joined_as = None
         self._answered = False  # has the server accepted or refused our name yet?
-        self.client = ChatClient(host, port, name=name, on_event=self.pump.callback(
-            functools.partial(self.client_events, token)))
+        self.slot.connect(lambda on_event: ChatClient(host, port, name=name, on_event=on_event))
         self._set_people([])
         self._show_state(f"Connecting to {host} port {port}…")
-        self.pump.in_background(self.client.start, functools.partial(self._connected, token),
-                                name="chat client connect")
 
-    def _connected(self, token: object, _result, error: Optional[Exception]) -> None:
-        if token is not self._token:
-            return
-        self._connecting = False
-        if error is not None:
-            self.client = self._token = None
-            text = error.explanation if isinstance(error, NetError) else f"Could not connect: {error}"
-            self._show_state(text, error=True, can_retry=True)
-            return
+    def _connected(self, client: ChatClient) -> None:
         if not self._answered:  # the server's answer may have come first
-            self._show_state(f"Joining as {self.client.name}…")
+            self._show_state(f"Joining as {client.name}…")
+
+    def _failed(self, text: str) -> None:
+        self._show_state(text, error=True, can_retry=True)
 
     def _send_name(self) -> None:
         try:
@@ -185,14 +179,11 @@ class ChatTab(Tab):
 
     def leave(self) -> None:
         """QUIT politely (the others see us leave), on a helper thread."""
-        client = self.client
-        if client is None:
+        if self.client is None:
             return
-        self.client = self._token = None
         self.joined_as = None
-        self._connecting = False
+        self.slot.disconnect(self._left, stop=lambda client: client.leave())
         self._show_state("Leaving…")
-        self.pump.in_background(client.leave, lambda _r, _e: self._left(), name="chat leave")
 
     def _left(self) -> None:
         if self.client is None:
@@ -200,15 +191,15 @@ class ChatTab(Tab):
             self._show_state(NOT_JOINED)
 
     # -- what arrives -----------------------------------------------------------------
-    def client_events(self, token: object, events: List[Event]) -> None:
+    def client_events(self, events: List[Event], current: bool) -> None:
         self.log.append_events(e for e in events if e.kind is not Kind.RESULT)
-        if token is not self._token:
+        if not current:
             return
         for event in events:
             if event.kind is Kind.RESULT:
                 self._chat_event(event.result)
-            elif event.kind is Kind.ERROR and not self._connecting:
-                self.client = self._token = None
+            elif event.kind is Kind.ERROR and not self.slot.connecting:
+                self.slot.forget()
                 self.joined_as = None
                 self._set_people([])
                 self.conversation.append(f"==> {event.text}", error=True)

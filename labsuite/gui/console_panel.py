@@ -7,7 +7,6 @@ telnet does; the course's line-based servers accept that as well as \\n.
 
 from __future__ import annotations
 
-import functools
 import tkinter as tk
 from tkinter import ttk
 from typing import Dict, List, Optional
@@ -19,6 +18,7 @@ from labsuite.net.events import Event, Kind, format_address
 from labsuite.protocols.console import LineEnding
 
 from . import style
+from .client_slot import ClientSlot
 from .console_view import ERROR, NOTE, RECEIVED, SENT, ConsoleView
 from .fields import HostPortField
 from .network_pages import intro
@@ -39,9 +39,8 @@ class ConsolePanel(ttk.Frame):
     def __init__(self, parent, pump: EventPump, settings: Settings):
         super().__init__(parent, padding=style.PAD)
         self.pump = pump
-        self.session: Optional[ConsoleSession] = None
-        self._token: Optional[object] = None
-        self._connecting = False
+        self.slot = ClientSlot(pump, self.session_events, self._connected, self._failed,
+                               name="console")
         self.history: List[str] = []
         self._recalled = 0  # how far back Up has gone in the history
 
@@ -105,11 +104,15 @@ class ConsolePanel(ttk.Frame):
 
     # -- connecting ---------------------------------------------------------------------
     @property
+    def session(self) -> Optional[ConsoleSession]:
+        return self.slot.client
+
+    @property
     def connected(self) -> bool:
-        return self.session is not None and not self._connecting
+        return self.slot.connected
 
     def toggle(self) -> None:
-        if self._connecting:
+        if self.slot.connecting:
             return
         if self.session is None:
             self.connect()
@@ -117,7 +120,6 @@ class ConsolePanel(ttk.Frame):
             self.disconnect()
 
     def connect(self) -> None:
-        """Connect on a helper thread: an unreachable host must not freeze the window."""
         if self.session is not None:
             return
         try:
@@ -126,46 +128,31 @@ class ConsolePanel(ttk.Frame):
             self._show_state(str(exc), connected=False, error=True)
             return
         udp = bool(self.udp.get())
-        token = object()
-        self.session = ConsoleSession(host, port, udp=udp, on_event=self.pump.callback(
-            functools.partial(self.session_events, token)))
-        self._token, self._connecting = token, True
         self.view.transcript.begin()
         self._show_state(f"Connecting to {host} port {port} ({'UDP' if udp else 'TCP'})…",
                          connected=False, busy=True)
-        self.pump.in_background(self.session.start, functools.partial(self._connected, token),
-                                name="console connect")
+        self.slot.connect(lambda on_event: ConsoleSession(host, port, udp=udp, on_event=on_event))
 
-    def _connected(self, token: object, _result, error: Optional[Exception]) -> None:
-        if token is not self._token:
-            return
-        self._connecting = False
-        if error is not None:
-            self.session = self._token = None
-            text = (error.explanation if isinstance(error, NetError)
-                    else f"Could not connect: {error}")
-            self._show_state(text, connected=False, error=True)
-            return
-        session = self.session
+    def _connected(self, session: ConsoleSession) -> None:
         what = "Ready to send UDP datagrams to" if session.udp else "Connected to"
         self._show_state(f"{what} {format_address(session.peer)} from "
                          f"{format_address(session.local)} ({session.protocol})", connected=True)
         self.line_entry.focus_set()
 
+    def _failed(self, text: str) -> None:
+        self._show_state(text, connected=False, error=True)
+
     def disconnect(self) -> None:
         """Close on a helper thread; the session's last words still reach the view."""
-        session = self.session
-        if session is None or self._connecting:
+        if self.session is None or self.slot.connecting:
             return
-        self.session = self._token = None
         self._show_state("Disconnecting…", connected=False, busy=True)
-        self.pump.in_background(session.stop, lambda _result, _error: self._show_state(
-            NOT_CONNECTED, connected=False), name="console stop")
+        self.slot.disconnect(lambda: self._show_state(NOT_CONNECTED, connected=False))
 
     # -- talking ------------------------------------------------------------------------
     def send(self) -> None:
         session, text = self.session, self.line.get()
-        if session is None or self._connecting:
+        if not self.connected:
             return
         try:
             session.send_line(text, self.ending)
@@ -187,7 +174,7 @@ class ConsolePanel(ttk.Frame):
         self.line_entry.icursor("end")
         return "break"
 
-    def session_events(self, token: object, events: List[Event]) -> None:
+    def session_events(self, events: List[Event], current: bool) -> None:
         """Everything from one tick goes to the view first, then is drawn once."""
         transcript = self.view.transcript
         run: List[bytes] = []
@@ -202,20 +189,20 @@ class ConsolePanel(ttk.Frame):
             if direction is not None:
                 run.append(event.data)
             else:
-                self._note(token, event)
+                self._note(event, current)
         transcript.add_bytes(run_direction, run)
         self.view.show()
 
-    def _note(self, token: object, event: Event) -> None:
+    def _note(self, event: Event, current: bool) -> None:
         transcript = self.view.transcript
         if event.kind is Kind.CLOSED:
             transcript.end()
         if event.text and event.kind is not Kind.STOPPED:
             transcript.note(event.text, ERROR if event.kind is Kind.ERROR else NOTE, event.time)
-        if token is not self._token or self._connecting:
+        if not current or self.slot.connecting:
             return
         if event.kind is Kind.CLOSED:  # the server ended it; the session stops itself
-            self.session = self._token = None
+            self.slot.forget()
             self._show_state(f"Disconnected: {event.text}", connected=False)
         elif event.kind is Kind.ERROR:  # the session stays open (a refused datagram)
             self.state_label.configure(text=event.text, style="Error.TLabel")

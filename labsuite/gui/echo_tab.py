@@ -3,7 +3,6 @@ and talk to it (or a partner's) with the client panel."""
 
 from __future__ import annotations
 
-import functools
 import tkinter as tk
 from tkinter import ttk
 from typing import Dict, List, Optional
@@ -14,6 +13,7 @@ from labsuite.net.errors import NetError
 from labsuite.net.events import Event, EventCallback, Kind, format_address
 
 from . import style
+from .client_slot import ClientSlot
 from .connections import ConnectionTable
 from .fields import HostPortField
 from .logview import LogView
@@ -50,9 +50,8 @@ class EchoTab(Tab):
     def __init__(self, parent, pump: EventPump, settings: Settings):
         super().__init__(parent)
         self.pump = pump
-        self.client: Optional[EchoClient] = None
-        self._client_token: Optional[object] = None
-        self._connecting = False
+        self.slot = ClientSlot(pump, self.client_events, self._connected, self._failed,
+                               name="echo client")
         self._reply_count = 0
 
         self.log = LogView(self.body, title="What happened", height=8)
@@ -141,11 +140,15 @@ class EchoTab(Tab):
         self._show_client_state(NOT_CONNECTED, connected=False)
 
     @property
+    def client(self) -> Optional[EchoClient]:
+        return self.slot.client
+
+    @property
     def connected(self) -> bool:
-        return self.client is not None and not self._connecting
+        return self.slot.connected
 
     def toggle_connection(self) -> None:
-        if self._connecting:
+        if self.slot.connecting:
             return
         if self.client is None:
             self.connect()
@@ -153,7 +156,6 @@ class EchoTab(Tab):
             self.disconnect()
 
     def connect(self) -> None:
-        """Connect on a helper thread: an unreachable host must not freeze the window."""
         if self.client is not None:
             return
         try:
@@ -161,47 +163,32 @@ class EchoTab(Tab):
         except ValueError as exc:
             self.client_state.configure(text=str(exc), style="Error.TLabel")
             return
-        token = object()
-        self.client = EchoClient(host, port, on_event=self.pump.callback(
-            functools.partial(self.client_events, token)))
-        self._client_token = token
-        self._connecting = True
         self.connect_button.state(["disabled"])
         self.target.set_enabled(False)
         self.client_state.configure(text=f"Connecting to {host} port {port}…",
                                     style="Muted.TLabel")
-        self.pump.in_background(self.client.start, functools.partial(self._connected, token),
-                                name="echo client connect")
+        self.slot.connect(lambda on_event: EchoClient(host, port, on_event=on_event))
 
-    def _connected(self, token: object, _result, error: Optional[Exception]) -> None:
-        if token is not self._client_token:
-            return
-        self._connecting = False
-        if error is not None:
-            self.client = self._client_token = None
-            text = error.explanation if isinstance(error, NetError) else f"Could not connect: {error}"
-            self._show_client_state(text, connected=False, error=True)
-            return
-        client = self.client
+    def _connected(self, client: EchoClient) -> None:
         self._show_client_state(f"Connected to {format_address(client.peer)} "
                                 f"from {format_address(client.local)}", connected=True)
         self.message_entry.focus_set()
 
+    def _failed(self, text: str) -> None:
+        self._show_client_state(text, connected=False, error=True)
+
     def disconnect(self) -> None:
         """Stop the client on a helper thread; its last events only go to the log."""
-        client = self.client
-        if client is None or self._connecting:
+        if self.client is None or self.slot.connecting:
             return
-        self.client = self._client_token = None
         self.connect_button.state(["disabled"])
         self.client_state.configure(text="Disconnecting…", style="Muted.TLabel")
-        self.pump.in_background(client.stop, lambda _result, _error: self._show_client_state(
-            NOT_CONNECTED, connected=False), name="echo client stop")
+        self.slot.disconnect(lambda: self._show_client_state(NOT_CONNECTED, connected=False))
 
     def send(self) -> None:
         client = self.client
         text = self.message.get()
-        if client is None or self._connecting or not text:
+        if not self.connected or not text:
             return
         try:
             client.send(text)
@@ -210,16 +197,16 @@ class EchoTab(Tab):
             return
         self.message_entry.select_range(0, "end")
 
-    def client_events(self, token: object, events: List[Event]) -> None:
+    def client_events(self, events: List[Event], current: bool) -> None:
         self.log.append_events(events)
-        if token is not self._client_token:
+        if not current:
             return  # an earlier connection: the log is enough
         for event in events:
             if event.kind is Kind.RESULT and event.result is not None:
                 self._add_reply(event.result)
-            elif event.kind is Kind.CLOSED and not self._connecting:
+            elif event.kind is Kind.CLOSED and not self.slot.connecting:
                 # the other side ended it; the client stops itself and says why first
-                self.client = self._client_token = None
+                self.slot.forget()
                 self._show_client_state(f"Disconnected: {event.text}", connected=False)
                 return
 

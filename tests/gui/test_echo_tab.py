@@ -142,7 +142,7 @@ def test_client_to_a_closed_port_says_so(app):
     tab = app.select("Echo")
     tab.target.set(host="127.0.0.1", port=free_port())
     tab.connect_button.invoke()
-    wait_until(app.root, lambda: not tab._connecting, message="the attempt to end")
+    wait_until(app.root, lambda: not tab.slot.connecting, message="the attempt to end")
     assert "Nothing is listening" in str(tab.client_state.cget("text"))
     assert str(tab.connect_button.cget("text")) == "Connect"
     assert tab.client is None

@@ -279,7 +279,7 @@ def test_console_to_a_closed_port_says_so(app):
     _tab, console = page(app, "console")
     console.target.set(host="127.0.0.1", port=free_port())
     console.connect_button.invoke()
-    wait_until(app.root, lambda: not console._connecting, message="the attempt to end")
+    wait_until(app.root, lambda: not console.slot.connecting, message="the attempt to end")
     assert "Nothing is listening" in str(console.state_label.cget("text"))
     assert console.session is None
     assert str(console.connect_button.cget("text")) == "Connect"
