@@ -179,6 +179,9 @@ class LabSuiteApp:
             self.root.destroy()
         except tk.TclError:
             pass
+        # Free the window's Tk objects now, on this thread: left to a later garbage
+        # collection on a worker thread, each would block that thread for a second.
+        gc.collect()
 
 
 def stop_all(services: Sequence, seconds: float) -> None:

@@ -106,9 +106,8 @@ class Service:
     def spawn(self, target, *args, name: str = "") -> threading.Thread:
         thread = threading.Thread(target=self._supervised, args=(target, args),
                                   name=name or f"{self.source} worker", daemon=True)
-        self._threads = [t for t in self._threads if t.is_alive()]
-        self._threads.append(thread)
-        thread.start()
+        thread.start()  # before it is listed: stop() joins only threads that have started
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         return thread
 
     def _supervised(self, target, args) -> None:

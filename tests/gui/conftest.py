@@ -24,11 +24,13 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 @pytest.fixture(autouse=True)
 def _display(display):
-    # Windows of earlier tests are garbage in reference cycles; collect them here, on the
-    # Tk thread, before this test starts worker threads (Tk variables must not be freed
-    # from another thread).
+    # Closed windows are garbage in reference cycles. Collect them here, on the Tk thread,
+    # before and after each test: freed from a worker thread later (by a garbage collection
+    # that happens to run there), a Tk variable or image blocks that thread for a second
+    # waiting for a main loop that is gone, and the tests after this folder would stall.
     gc.collect()
-    return display
+    yield display
+    gc.collect()
 
 
 def wait_until(root, predicate: Callable[[], T], timeout: float = 5.0,
