@@ -14,11 +14,21 @@ every connection, in its own process) drives each of them. All traffic is on 127
 * latency: 50 clients, each sending one message every 10 ms (300 of them), all receiving
   everything; delivery latency at a steady load of 50 x 100 messages a second.
 
-Every message is "MESSAGE <sender> <seq> <send-time-ns>", so each delivery is checked:
-right sender in the header, a sequence number not seen before. Clients join one at a
-time and leave with QUIT one at a time (neither is timed), so what is measured is the
-relaying itself, not races while joining. Counts and a deadline bound every scenario; on
-the deadline it stops and reports what it measured. Standalone:
+Every message is "MESSAGE <sender> <seq> <send-time-ns>". A *probe* client checks each
+delivery (right sender in the header, a sequence number not seen before, in order) and
+times it from the send time it carries. Only a few clients are probes (5, spread over the
+join order, the last joined included, as servers relay in join order); the others
+receive everything but only count lines: their sockets are taken out of the event loop
+while measured and drained every ``COUNTER_READ_EVERY`` seconds (``BURST_READ_EVERY`` in
+the fan-out) with plain recv() calls, lines counted in C, and each must end with exactly
+two lines per message. That is why: one Python process parsing all 250,000 deliveries a
+second needs more than one core, so its own backlog, not the server, would set the
+latency (and, in the fan-out, the rate). The server's work is the same either way: every
+client joins, the senders send and every client is sent everything.
+
+Clients join one at a time and leave with QUIT one at a time (neither is timed), so what
+is measured is the relaying itself, not races while joining. Counts and a deadline bound
+every scenario; on the deadline it stops and reports what it measured. Standalone:
 ``python tests/perf/bench_chat.py [--quick]``.
 """
 
@@ -29,13 +39,14 @@ import asyncio
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 # This folder is on sys.path (runner, pytest, script).
 from bench_echo import (PYTHON, ROOT, ServerFailed, ServerProcess, add_problem, core_plan,
@@ -57,18 +68,32 @@ class Scenario:
     interval_ms: float  # between one sender's messages; 0 = as fast as it can
     seconds: float  # hard deadline for the whole scenario
     settle: float  # how long to wait for more once deliveries stop
+    probes: int = 0  # clients that check and time every delivery; 0 = all of them
 
     @property
     def expected(self) -> int:
         return self.clients * self.senders * self.messages
 
+    @property
+    def per_client(self) -> int:
+        return self.senders * self.messages
 
-FULL = {"fan-out": Scenario(200, 5, 200, 0, 40.0, 2.0),
-        "latency": Scenario(50, 50, 300, 10, 20.0, 2.0)}
-QUICK = {"fan-out": Scenario(20, 2, 20, 0, 10.0, 1.0),
-         "latency": Scenario(10, 10, 20, 10, 5.0, 1.0)}
+
+FULL = {"fan-out": Scenario(200, 5, 200, 0, 40.0, 2.0, probes=5),
+        "latency": Scenario(50, 50, 300, 10, 20.0, 2.0, probes=5)}
+QUICK = {"fan-out": Scenario(20, 2, 20, 0, 10.0, 1.0, probes=3),
+         "latency": Scenario(10, 10, 20, 10, 5.0, 1.0, probes=3)}
+#: How often the counting (non-probe) clients are drained: each sweep counts everything
+#: waiting, so the generator's loop stays idle enough to read a probe the moment its data
+#: arrives, and 10 ms of a client's deliveries (about 2 KB here) fit any socket buffer.
+COUNTER_READ_EVERY = 0.01
+BURST_READ_EVERY = 0.001  # the same when the senders send as fast as they can
+RECV_BYTES = 65536
 JOIN_SECONDS = 2.0  # for one client's own NEW to come back
 QUIT_SECONDS = 0.5  # for one client's GOODBYE and close
+JOIN_QUIET = 0.05  # after every client heard the last join, before counting starts
+SERVER_BUSY_CHECK = 0.1  # while settling, how often to see whether the server still works
+SERVER_IDLE_RUN = 0.002  # CPU seconds per check a server may use and still count as idle
 TEARDOWN_SECONDS = 5.0
 MAX_LINE = 4096
 EXCEPTIONS = re.compile(r"(\d+) handler exceptions?(.*)")
@@ -107,27 +132,101 @@ def sender_indexes(clients: int, senders: int) -> List[int]:
     return [i * clients // senders for i in range(senders)]
 
 
-class Member(asyncio.Protocol):
-    """One client: joins, counts every delivery it receives, leaves with QUIT."""
+def probe_indexes(clients: int, probes: int) -> List[int]:
+    """The clients that check and time every delivery: spread from the first to join to
+    the last (every client when ``probes`` is 0 or not less than ``clients``)."""
+    if not 0 < probes < clients:
+        return list(range(clients))
+    if probes == 1:
+        return [clients - 1]
+    return sorted({round(i * (clients - 1) / (probes - 1)) for i in range(probes)})
+
+
+class Member(asyncio.BufferedProtocol):
+    """One client: joins, takes in every delivery, leaves with QUIT.
+
+    While joining and leaving every client parses what it receives. While measured, a
+    probe still parses every line (``parse``); any other client only counts lines
+    (``count``). The event loop reads into one ``RECV_BYTES`` buffer shared by all
+    (a plain Protocol gets a new 256 KiB bytes object for every read, which the
+    allocator maps and unmaps: about 12 us a read)."""
 
     def __init__(self, gen: "Generator", index: int):
         self.gen = gen
         self.name = client_name(index)
+        self.probe = index in gen.probes
+        self.counting = False  # only counting lines (a non-probe while measured)
+        self.sock: Optional[socket.socket] = None
+        self.ended = False  # the server closed while the client was counting
         self.transport = None
         self.pending = b""
         self.header: Optional[bytes] = None  # a MESSAGE line waiting for its body line
         self.welcomed = gen.loop.create_future()
         self.closed = gen.loop.create_future()
+        self.last_joined: Optional[bytes] = None  # the name in the latest NEW line
         self.seen = [bytearray(gen.scenario.messages) for _ in gen.senders]
         self.highest = [-1] * len(gen.senders)
         self.unique = 0
+        self.lines = 0  # non-empty lines counted while counting
+        self.counted = 0  # the deliveries those lines make (two lines each), capped
 
     def connection_made(self, transport):
         self.transport = transport
 
-    def data_received(self, data):
-        """Count every delivery in ``data``; one tight loop, as this is the generator's
-        hot path (a quarter of a million deliveries a second in the latency scenario)."""
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.gen.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        data = bytes(self.gen.buffer[:nbytes])  # before anyone else reads into it
+        if self.counting:
+            self.count(data)
+        else:
+            self.parse(data)
+
+    def drain(self) -> None:
+        """Count everything waiting on the socket (the transport is paused meanwhile)."""
+        while not self.ended:
+            try:
+                data = self.sock.recv(RECV_BYTES)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                data, why = b"", f" ({exc})"
+            else:
+                why = ""
+            if not data:
+                self.ended = True
+                self.gen.error(f"{self.name.decode()}: the server closed the connection{why}")
+                return
+            self.count(data)
+            if len(data) < RECV_BYTES:
+                return
+
+    def count(self, data: bytes) -> None:
+        """Count the complete non-empty lines in ``data``, all in C (a delivery is two
+        lines; the paper's server adds an empty one)."""
+        gen = self.gen
+        chunk = self.pending + data if self.pending else data
+        end = chunk.rfind(b"\n") + 1
+        if end:
+            # A line starting this chunk follows a complete one, so a leading "\n" is empty.
+            empty = chunk.count(b"\n\n", 0, end) + (chunk[:1] == b"\n")
+            self.lines += chunk.count(b"\n", 0, end) - empty
+            self.pending = chunk[end:]
+            counted = min(self.lines >> 1, gen.scenario.per_client)
+            if counted > self.counted:
+                gen.delivered += counted - self.counted
+                gen.last_delivery = time.perf_counter_ns()
+                self.counted = counted
+        else:
+            self.pending = chunk
+        if len(self.pending) > MAX_LINE:
+            gen.garbled += 1
+            self.pending = b""
+
+    def parse(self, data: bytes) -> None:
+        """Check and time every delivery in ``data``; one tight loop, as this is the
+        generator's hot path."""
         now = time.perf_counter_ns()
         gen = self.gen
         if self.pending:
@@ -179,6 +278,7 @@ class Member(asyncio.Protocol):
     def other_line(self, line: bytes) -> None:
         word, _, rest = line.partition(b" ")
         if word == b"NEW":
+            self.last_joined = rest
             if rest == self.name and not self.welcomed.done():
                 self.welcomed.set_result(True)
         elif word == b"ERROR":
@@ -200,11 +300,16 @@ class Member(asyncio.Protocol):
 class Generator:
     """One scenario against one server: join, send, count until settled, leave."""
 
-    def __init__(self, host: str, port: int, scenario: Scenario):
+    def __init__(self, host: str, port: int, scenario: Scenario,
+                 server_pid: Optional[int] = None):
         self.host, self.port, self.scenario = host, port, scenario
+        self.server_pid = server_pid
         self.loop = asyncio.get_running_loop()
         self.senders = sender_indexes(scenario.clients, scenario.senders)
         self.sender_index = {client_name(i): n for n, i in enumerate(self.senders)}
+        self.probes = set(probe_indexes(scenario.clients, scenario.probes))
+        self.buffer = memoryview(bytearray(RECV_BYTES))  # see Member
+        self.sweeping: Optional[asyncio.Future] = None
         self.members: List[Member] = []
         self.latencies: List[int] = []
         self.send_lag: List[float] = []
@@ -214,6 +319,7 @@ class Generator:
         self.sent = 0
         self.leaving = False
         self.last_delivery = self.first_send = self.last_send = 0
+        self.cpu_at_delivery: Optional[float] = None  # process_time() soon after it
 
     def error(self, text: str) -> None:
         self.errors += 1
@@ -224,15 +330,21 @@ class Generator:
         deadline = self.loop.time() + self.scenario.seconds
         began = time.monotonic()
         await self.join_all(deadline)
+        await self.hear_all_joins(deadline)
         joined = time.monotonic() - began
+        self.set_counting(True)
         print("phase sending", flush=True)
-        cpu = time.process_time()
+        cpu, waited = time.process_time(), cpu_wait(os.getpid())
         self.first_send = time.perf_counter_ns()
         sending = asyncio.ensure_future(self.send_all(deadline))
         timed_out = await self.settle(sending, deadline)
-        cpu = time.process_time() - cpu
+        # the generator's CPU up to the last delivery, like the window it is compared with
+        cpu = (self.cpu_at_delivery or time.process_time()) - cpu
+        waited = since(waited, cpu_wait(os.getpid()))
         print("phase settled", flush=True)
         report = self.report(timed_out, cpu, joined)
+        report["load_wait_s"] = waited
+        self.set_counting(False)
         report["teardown_problems"] = await self.leave_all()
         return report
 
@@ -244,9 +356,8 @@ class Generator:
                 return
             member = Member(self, index)
             try:
-                await asyncio.wait_for(
-                    self.loop.create_connection(lambda: member, self.host, self.port),
-                    max(0.1, deadline - self.loop.time()))
+                await asyncio.wait_for(self.connect(member),
+                                       max(0.1, deadline - self.loop.time()))
             except (OSError, asyncio.TimeoutError) as exc:
                 self.error(f"{member.name.decode()} could not connect: {exc or 'timed out'}")
                 continue
@@ -257,6 +368,61 @@ class Generator:
                 await asyncio.wait_for(asyncio.shield(member.welcomed), wait)
             except asyncio.TimeoutError:
                 self.error(f"{member.name.decode()} saw no NEW for itself within {wait:.1f} s")
+
+    async def connect(self, member: Member) -> None:
+        """Connect on a socket of our own, so that a counting client can read it directly."""
+        family, kind, proto, _, address = (await self.loop.getaddrinfo(
+            self.host, self.port, type=socket.SOCK_STREAM))[0]
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setblocking(False)
+            await self.loop.sock_connect(sock, address)
+            await self.loop.create_connection(lambda: member, sock=sock)
+        except BaseException:
+            sock.close()
+            raise
+        member.sock = sock
+
+    async def hear_all_joins(self, deadline: float) -> None:
+        """Wait until every client has heard the last one join, so that from here on
+        the server sends nothing but the messages (which the counting clients count)."""
+        if not self.members:
+            return
+        last = self.members[-1].name
+        stop = min(deadline, self.loop.time() + JOIN_SECONDS)
+        while self.loop.time() < stop:
+            if all(m.last_joined == last for m in self.members):
+                await asyncio.sleep(JOIN_QUIET)  # for anything sent with it (HERE lines)
+                return
+            await asyncio.sleep(0.005)
+        deaf = [m.name.decode() for m in self.members if m.last_joined != last]
+        self.error(f"{len(deaf)} clients (e.g. {deaf[0]}) did not hear {last.decode()} join")
+
+    def set_counting(self, on: bool) -> None:
+        """Switch the non-probe clients to counting lines (on) or back to parsing."""
+        counting = [m for m in self.members if not m.probe]
+        for member in counting:
+            member.counting = on
+            if on:
+                member.transport.pause_reading()
+            else:
+                member.transport.resume_reading()
+        if on and counting:
+            self.sweeping = asyncio.ensure_future(self.sweep(counting))
+        elif self.sweeping:
+            self.sweeping.cancel()
+            self.sweeping = None
+
+    async def sweep(self, counting: List[Member]) -> None:
+        """Drain every counting client, again and again (the event loop reads only the
+        probes and does the sending meanwhile). As fast as possible, more often while
+        deliveries come in, so the last one is seen within a millisecond or two."""
+        burst = BURST_READ_EVERY if not self.scenario.interval_ms else COUNTER_READ_EVERY
+        while True:
+            before = self.delivered
+            for member in counting:
+                member.drain()
+            await asyncio.sleep(burst if self.delivered > before else COUNTER_READ_EVERY)
 
     async def send_all(self, deadline: float) -> None:
         """Round after round, one message from each sender.
@@ -289,15 +455,28 @@ class Generator:
         self.last_send = time.perf_counter_ns()
 
     async def settle(self, sending: asyncio.Future, deadline: float) -> bool:
-        """Wait for every delivery, or for deliveries to stop; True on the deadline."""
+        """Wait for every delivery, or for deliveries to stop; True on the deadline.
+
+        Deliveries have not stopped while the server is still working (when its process
+        is known): an overloaded server can be busy for seconds between two sends, and
+        what it still delivers is late, not lost."""
         expected = self.scenario.expected
         quiet_ns = int(self.scenario.settle * 1e9)
+        busy_at, ran, checked, seen = 0, None, 0.0, 0
         try:
             while self.loop.time() < deadline:
+                if self.delivered != seen:
+                    seen, self.cpu_at_delivery = self.delivered, time.process_time()
                 if self.delivered >= expected:
                     return False
                 if sending.done():
-                    latest = max(self.last_delivery, self.last_send)
+                    if self.server_pid and self.loop.time() - checked >= SERVER_BUSY_CHECK:
+                        checked = self.loop.time()
+                        now_ran = (schedstat(self.server_pid) or (None,))[0]
+                        if None not in (ran, now_ran) and now_ran - ran > SERVER_IDLE_RUN:
+                            busy_at = time.perf_counter_ns()
+                        ran = now_ran
+                    latest = max(self.last_delivery, self.last_send, busy_at)
                     if time.perf_counter_ns() - latest >= quiet_ns:
                         return False
                 await asyncio.sleep(0.01)
@@ -309,9 +488,13 @@ class Generator:
 
     def report(self, timed_out: bool, cpu: float, join_s: float) -> Dict[str, object]:
         scenario = self.scenario
-        per_client = scenario.senders * scenario.messages
-        received = {m.name: m.unique for m in self.members}
+        per_client = scenario.per_client
+        received = {m.name: m.unique if m.probe else m.counted for m in self.members}
         lost = sum(per_client - received.get(client_name(i), 0) for i in range(scenario.clients))
+        # A counting client must end with exactly two lines per message: a shortfall is
+        # lost (above), deliveries' worth of lines beyond it, or half a delivery, garbled.
+        garbled = self.garbled + sum(extra_deliveries(m.lines, per_client)
+                                     for m in self.members if not m.probe)
         window = (self.last_delivery - self.first_send) / 1e9 if self.last_delivery else 0.0
         ordered = sorted(self.latencies)
         lags = sorted(self.send_lag)
@@ -321,7 +504,10 @@ class Generator:
             "clients": scenario.clients, "joined": sum(m.welcomed.done() for m in self.members),
             "expected": scenario.expected, "delivered": self.delivered, "lost": lost,
             "duplicates": self.duplicates, "out_of_order": self.out_of_order,
-            "garbled": self.garbled, "errors": self.errors, "error_samples": self.error_samples,
+            "garbled": garbled, "errors": self.errors, "error_samples": self.error_samples,
+            "probes": [m.name.decode() for m in self.members if m.probe],
+            "counting": sum(not m.probe for m in self.members),
+            "timed": len(ordered),
             "sent": self.sent, "timed_out": timed_out, "seconds": window,
             "deliveries_per_s": self.delivered / window if window > 0 else 0.0,
             "sent_per_s": self.sent / send_window if send_window > 0 else None,
@@ -351,6 +537,37 @@ class Generator:
         return problems
 
 
+def schedstat(pid: int) -> Optional[Tuple[float, float]]:
+    """(seconds run, seconds ready to run but waiting for a CPU) of a process's threads,
+    summed; None where Linux's schedstat is not available."""
+    ran = waited = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                fields = stat.read().split()
+            ran, waited = ran + int(fields[0]), waited + int(fields[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return ran / 1e9, waited / 1e9
+
+
+def cpu_wait(pid: int) -> Optional[float]:
+    """Seconds a process waited for a CPU taken by others (see ``schedstat``)."""
+    stat = schedstat(pid)
+    return stat[1] if stat else None
+
+
+def since(before: Optional[float], after: Optional[float]) -> Optional[float]:
+    return after - before if None not in (before, after) else None
+
+
+def extra_deliveries(lines: int, per_client: int) -> int:
+    """What a counting client got beyond two lines per expected delivery (rounded up),
+    or 1 for an odd line when it got no more than expected."""
+    extra = lines - 2 * per_client
+    return (extra + 1) // 2 if extra > 0 else lines % 2
+
+
 def generate(argv: Optional[List[str]] = None) -> int:
     """``bench_chat.py generate --port P ...``: run one scenario, print its JSON report.
 
@@ -362,28 +579,33 @@ def generate(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     for option in ("clients", "senders", "messages"):
         parser.add_argument(f"--{option}", type=int, required=True)
+    parser.add_argument("--probes", type=int, default=0)
     for option in ("interval-ms", "seconds", "settle"):
         parser.add_argument(f"--{option}", type=float, required=True)
     parser.add_argument("--cpu", type=int, default=None, help="pin this process to one core")
+    parser.add_argument("--server-pid", type=int, default=None,
+                        help="the server's process, to tell a busy server from a quiet one")
     args = parser.parse_args(argv)
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
     raise_open_file_limit()
     scenario = Scenario(args.clients, args.senders, args.messages, args.interval_ms,
-                        args.seconds, args.settle)
+                        args.seconds, args.settle, args.probes)
 
     async def main():
-        return await Generator(args.host, args.port, scenario).run()
+        return await Generator(args.host, args.port, scenario, args.server_pid).run()
 
     print(json.dumps(asyncio.run(main())), flush=True)
     return 0
 
 
 # -- the bench (runs the servers and the generator) --------------------------------------
-def generator_command(address, scenario: Scenario, core: Optional[int]) -> List[str]:
-    command = [PYTHON, os.path.abspath(__file__), "generate", "--host", address[0],
-               "--port", str(address[1])]
-    for option in ("clients", "senders", "messages", "interval_ms", "seconds", "settle"):
+def generator_command(server: ServerProcess, scenario: Scenario,
+                      core: Optional[int]) -> List[str]:
+    command = [PYTHON, os.path.abspath(__file__), "generate", "--host", server.address[0],
+               "--port", str(server.address[1]), "--server-pid", str(server.process.pid)]
+    for option in ("clients", "senders", "messages", "interval_ms", "seconds", "settle",
+                   "probes"):
         command += [f"--{option.replace('_', '-')}", str(getattr(scenario, option))]
     return command + (["--cpu", str(core)] if core is not None else [])
 
@@ -393,18 +615,20 @@ def run_generator(server: ServerProcess, scenario: Scenario,
     """Run the generator in its own process; its report plus the server's CPU time spent
     between "phase sending" and "phase settled"."""
     limit = scenario.seconds + TEARDOWN_SECONDS + 15
-    process = subprocess.Popen(generator_command(server.address, scenario, core), cwd=ROOT,
+    process = subprocess.Popen(generator_command(server, scenario, core), cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                errors="replace")
     watchdog = threading.Timer(limit, process.kill)
     watchdog.start()
     cpu: Dict[str, Optional[float]] = {}
+    wait: Dict[str, Optional[float]] = {}
     report: Optional[Dict[str, object]] = None
     other: deque = deque(maxlen=3)
     try:
         for line in process.stdout:
             if line.startswith("phase "):
                 cpu[line.split()[1]] = server.cpu_seconds()
+                wait[line.split()[1]] = cpu_wait(server.process.pid)
             elif line.startswith("{"):
                 report = json.loads(line)
             elif line.strip():
@@ -416,8 +640,8 @@ def run_generator(server: ServerProcess, scenario: Scenario,
     if report is None:
         return {"errors": 1, "note": "load generator failed: " + (" | ".join(other) or
                                                                  f"no report within {limit:g} s")}
-    before, after = cpu.get("sending"), cpu.get("settled")
-    report["server_cpu_s"] = after - before if None not in (before, after) else None
+    report["server_cpu_s"] = since(cpu.get("sending"), cpu.get("settled"))
+    report["server_wait_s"] = since(wait.get("sending"), wait.get("settled"))
     return report
 
 
@@ -459,11 +683,22 @@ def group_title(key: str, scenario: Scenario) -> str:
     if key == "fan-out":
         return (f"fan-out: {scenario.clients} clients, {scenario.senders} senders x "
                 f"{scenario.messages} messages as fast as they can ({scenario.expected:,} "
-                f"deliveries, deadline {scenario.seconds:g} s)")
+                f"deliveries, deadline {scenario.seconds:g} s); {who_checks(scenario)}")
     rate = 1000 / scenario.interval_ms
     return (f"latency: {scenario.clients} clients each sending {rate:g} msg/s "
             f"({scenario.messages} each, {scenario.expected:,} deliveries, "
-            f"deadline {scenario.seconds:g} s)")
+            f"deadline {scenario.seconds:g} s); {who_checks(scenario)}")
+
+
+def who_checks(scenario: Scenario) -> str:
+    """Which clients time and check deliveries, and what the others do, in words."""
+    probes = probe_indexes(scenario.clients, scenario.probes)
+    if len(probes) == scenario.clients:
+        return "every client checks and times every delivery"
+    names = " ".join(client_name(i).decode() for i in probes)
+    return (f"latency timed (and every line checked) at {len(probes)} probe clients "
+            f"({names}); the other {scenario.clients - len(probes)} receive everything but "
+            f"only count lines (lost = shortfall from 2 lines per message, excess = garbled)")
 
 
 def scenario_row(name: str, key: str, scenario: Scenario, report: Dict) -> Dict[str, object]:
@@ -486,6 +721,9 @@ def scenario_row(name: str, key: str, scenario: Scenario, report: Dict) -> Dict[
     seconds = report.get("seconds")
     row["load cpu %"] = (100 * report["load_cpu_s"] / seconds
                          if seconds and report.get("load_cpu_s") is not None else None)
+    for column, key in (("srv wait ms", "server_wait_s"), ("gen wait ms", "load_wait_s")):
+        waited = report.get(key)
+        row[column] = waited * 1000 if waited is not None else None
     row["_report"] = report
     if name == "paper":
         row["_failures_expected"] = True
@@ -539,8 +777,11 @@ def run(args) -> List[Dict[str, object]]:
              if cores else "processes not pinned to cores")
     setup += (f"; open-file limit {soft}; a fresh server per scenario; srv us/deliv = server "
               "CPU time (all threads) per delivery while sending; load cpu % = the generator's "
-              "CPU over the measured window; gen lag ms = p99 of how late the generator "
-              "sent against its schedule")
+              "CPU from the first send to the last delivery; gen lag ms = p99 of how late the "
+              "generator sent against its schedule; srv/gen wait ms = how long the server's "
+              "threads (summed) and the generator were ready to run but waited for their core "
+              "while measured, i.e. other work on the machine (or, for the paper's server, "
+              "its own threads) in the way")
     for row in rows:
         row["setup"] = setup
     return rows

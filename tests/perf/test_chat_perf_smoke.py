@@ -3,7 +3,8 @@
 What is asserted is correctness under load: labsuite and the asyncio peer deliver every
 message exactly once, with no errors, and the runner prints a row for every server. The
 paper's server is expected to lose messages, so only its row is checked, not its losses.
-A fake server that drops and repeats messages shows the generator's counts are real.
+A fake server that drops and repeats messages shows the generator's counts are real, both
+at the probe clients (which check every line) and at the clients that only count lines.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ def test_every_server_has_a_row_in_both_scenarios(quick_chat_run):
         assert f"\n{name} " in text
     assert "deliv/s vs asyncio" in text
     assert bench_chat.GOAL in text
+    # which clients time deliveries, and that the others only count, is in the output
+    assert "at 3 probe clients (c000 c010 c019); the other 17 receive" in text  # fan-out
+    assert "at 3 probe clients (c000 c004 c009); the other 7 receive" in text  # latency
+    assert text.count("only count lines") == 2
 
 
 @pytest.mark.timeout(90)
@@ -78,9 +83,11 @@ def test_the_paper_server_is_measured_too(quick_chat_run):
 
 
 class FlawedChatServer:
-    """Relays MESSAGE lines to everyone, but drops the 3rd and sends the 5th twice."""
+    """Relays MESSAGE lines to everyone, but the Nth message relayed goes out
+    ``faults[N]`` times (0: dropped, 2: repeated) instead of once."""
 
-    def __init__(self):
+    def __init__(self, faults):
+        self.faults = faults
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.members = []
@@ -111,7 +118,7 @@ class FlawedChatServer:
                         self.send_all(b"NEW %s\n" % rest)
                     elif word == b"MESSAGE":
                         self.relayed += 1
-                        copies = {3: 0, 5: 2}.get(self.relayed, 1)
+                        copies = self.faults.get(self.relayed, 1)
                         self.send_all(b"MESSAGE %s\n%s\n" % (rest.split()[0], rest), copies)
                     elif word == b"QUIT":
                         conn.sendall(b"GOODBYE\n")
@@ -122,11 +129,11 @@ class FlawedChatServer:
         self.listener.close()
 
 
-@pytest.mark.timeout(30)
-def test_the_generator_counts_lost_and_repeated_messages():
-    server = FlawedChatServer()
+def generate_against(faults, probes):
+    """One small scenario (3 clients, c000 sends 6 messages) against a flawed server."""
+    server = FlawedChatServer(faults)
     scenario = bench_chat.Scenario(clients=3, senders=1, messages=6, interval_ms=0,
-                                   seconds=10.0, settle=0.3)
+                                   seconds=10.0, settle=0.3, probes=probes)
 
     async def generate():
         return await bench_chat.Generator("127.0.0.1", server.port, scenario).run()
@@ -136,14 +143,50 @@ def test_the_generator_counts_lost_and_repeated_messages():
     finally:
         server.close()
     assert report["joined"] == 3
+    assert report["errors"] == 0, report["error_samples"]
+    assert report["teardown_problems"] == 0
+    return report
+
+
+@pytest.mark.timeout(30)
+def test_every_client_checking_counts_lost_and_repeated_messages():
+    report = generate_against({3: 0, 5: 2}, probes=0)
+    assert report["probes"] == ["c000", "c001", "c002"] and report["counting"] == 0
     assert report["delivered"] == 3 * 5
     assert report["lost"] == 3  # the dropped message, at each of the three clients
     assert report["duplicates"] == 3
-    assert report["garbled"] == 0 and report["errors"] == 0
-    assert report["teardown_problems"] == 0
+    assert report["garbled"] == 0
+    assert report["timed"] == 3 * 5
+
+
+@pytest.mark.timeout(30)
+def test_counting_clients_report_their_shortfall_as_lost():
+    report = generate_against({3: 0, 4: 0}, probes=1)
+    assert report["probes"] == ["c002"] and report["counting"] == 2
+    assert report["delivered"] == 3 * 4
+    assert report["lost"] == 3 * 2  # two dropped messages, at the probe and both counters
+    assert report["duplicates"] == 0 and report["garbled"] == 0
+    assert report["timed"] == 4  # only the probe times deliveries
+
+
+@pytest.mark.timeout(30)
+def test_counting_clients_report_lines_beyond_the_expected_as_garbled():
+    report = generate_against({5: 2}, probes=1)
+    assert report["delivered"] == 3 * 6 and report["lost"] == 0
+    assert report["duplicates"] == 1  # seen as such by the probe
+    assert report["garbled"] == 2  # one delivery (two lines) too many at each counter
 
 
 def test_senders_are_spread_over_the_clients():
     assert bench_chat.sender_indexes(200, 5) == [0, 40, 80, 120, 160]
     assert bench_chat.sender_indexes(50, 50) == list(range(50))
     assert bench_chat.FULL["fan-out"].expected == 200_000
+
+
+def test_probes_are_spread_from_the_first_to_the_last_to_join():
+    assert bench_chat.probe_indexes(50, 5) == [0, 12, 24, 37, 49]
+    assert bench_chat.probe_indexes(10, 3) == [0, 4, 9]
+    assert bench_chat.probe_indexes(3, 1) == [2]
+    assert bench_chat.probe_indexes(4, 0) == [0, 1, 2, 3]
+    assert bench_chat.probe_indexes(4, 9) == [0, 1, 2, 3]
+    assert bench_chat.FULL["latency"].probes == 5
