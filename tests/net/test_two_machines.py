@@ -96,10 +96,16 @@ def test_chat_between_two_hosts(two_hosts):
         assert host_side.returncode == 0
     finally:
         for proc in [*clients, server]:
-            if proc.poll() is None:
-                proc.terminate()
-            try:
-                proc.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc)
     assert server.returncode == 0
+
+
+def stop_process(proc) -> None:
+    """Stop ``proc`` whatever state its pipes are in: it must never outlive the test."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.communicate(timeout=10)
+    except Exception:  # a pipe already closed, or no exit in time
+        proc.kill()
+        proc.wait(timeout=10)
