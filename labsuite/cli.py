@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         "time", help="ask a time server for the date and time",
         description="Ask a daytime (TCP) or SNTP (UDP) server for the time and compare it "
                     "with this computer's clock.")
-    time_cmd.add_argument("host", nargs="?", default=ports.TIME_SERVERS[0],
+    time_cmd.add_argument("host", nargs="?", type=host_name, default=ports.TIME_SERVERS[0],
                           help=f"time server (default {ports.TIME_SERVERS[0]})")
     time_cmd.add_argument("--port", type=port_number, default=None,
                           help=f"port (default {ports.DAYTIME_WELL_KNOWN}, or "
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         "echo", help="send text to an echo server and print what comes back",
         description="Send TEXT (or, with no TEXT, each line of standard input) to an echo "
                     "server and print each reply.")
-    echo.add_argument("host", help="echo server host")
+    echo.add_argument("host", type=host_name, help="echo server host")
     echo.add_argument("--port", type=port_number, default=ports.ECHO,
                       help=f"echo server port (default {ports.ECHO})")
     echo.add_argument("text", nargs="*", help="text to send (default: read lines from stdin)")
@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "chat", help="join a chat room in this terminal",
         description="Join a chat room. Type a line to send it to everyone; "
                     "'private <name>: text' sends to one person; 'quit' (or end of input) leaves.")
-    chat_cmd.add_argument("host", help="chat server host")
+    chat_cmd.add_argument("host", type=host_name, help="chat server host")
     chat_cmd.add_argument("--port", type=port_number, default=ports.CHAT,
                           help=f"chat server port (default {ports.CHAT})")
     chat_cmd.add_argument("--name", help="your name in the room (asked for if not given)")
@@ -182,14 +182,27 @@ def connect_port(text: str) -> int:
     return value
 
 
+#: Longer than anyone waits at a lab machine, and within what sockets accept.
+MAX_TIMEOUT = 24 * 3600
+
+
 def positive_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("the timeout must be more than 0 seconds")
+    if not 0 < value <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"the timeout must be more than 0 and at most {MAX_TIMEOUT} seconds (a day)")
     return value
+
+
+def host_name(text: str) -> str:
+    """A host as typed; an IPv6 address may come in brackets, as in URLs ([::1])."""
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        return text[1:-1]
+    return text
 
 
 # -- printing events ----------------------------------------------------------------------
@@ -353,6 +366,7 @@ def run_chat(args) -> int:
     printer = EventPrinter()
     steps = EventPrinter(stream=sys.stderr) if args.verbose else None
     joined, refused, lost = threading.Event(), threading.Event(), threading.Event()
+    connected = threading.Event()
     lines = StdinLines()
     name = args.name or lines.ask("What is your name: ")
     if not name or not name.strip():
@@ -362,8 +376,10 @@ def run_chat(args) -> int:
     def on_event(event: Event) -> None:
         if steps:
             steps(event)
-        if event.kind is Kind.ERROR:
-            if not steps:
+        if event.kind is Kind.CONNECTED:
+            connected.set()
+        elif event.kind is Kind.ERROR:
+            if not steps and connected.is_set():  # a failure to connect is raised instead
                 printer.line(f"labsuite: {event.text}", sys.stderr)
             lost.set()
         elif event.kind is Kind.RESULT:

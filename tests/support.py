@@ -21,7 +21,8 @@ UNRESOLVABLE_HOST = "no such host.invalid"
 
 def closed_port(host: str = "127.0.0.1") -> int:
     """A loopback port with nothing listening on it (free a moment ago)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
 

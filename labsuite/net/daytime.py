@@ -21,7 +21,7 @@ from ..protocols.daytime import (FORMAT_NAMES, MAX_REPLY_BYTES, WEEKDAYS, Daytim
                                  decode_daytime, format_nist, format_rfc867, parse_daytime,
                                  printable)
 from . import ports
-from .errors import NetError, explain
+from .errors import CONNECT_ERRORS, NetError, explain
 from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address, preview
 from .service import BackgroundQuery, TcpServer, Waker
 
@@ -181,7 +181,7 @@ class DaytimeQuery(TimeQuery):
         with self._interruptible():
             try:
                 sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
-            except OSError as exc:
+            except CONNECT_ERRORS as exc:
                 raise self._failure(exc) from None
             with sock:
                 peer, local = sock.getpeername()[:2], sock.getsockname()[:2]

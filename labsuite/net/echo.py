@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Union
 
 from ..protocols.echo import DropLog, EchoReply, ReplyMatcher, UdpEchoPolicy
 from . import ports
-from .errors import NetError, explain
+from .errors import CONNECT_ERRORS, NetError, explain
 from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address, preview
 from .service import Service, TcpServer, open_listener, shutdown_quietly
 
@@ -443,7 +443,7 @@ class EchoClient(Service):
         self._reset()
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
-        except OSError as exc:
+        except CONNECT_ERRORS as exc:
             raise self.fail(exc, host=self.host, port=self.port, action="connect",
                             timeout=self.timeout) from None
         sock.settimeout(None)  # an idle echo connection is fine; stop() unblocks reads

@@ -17,7 +17,7 @@ from ..protocols.sntp import (LEAP_MEANINGS, PACKET_BYTES, NotOurReply, SntpErro
                               build_reply, build_request, parse_reply)
 from . import ports
 from .daytime import TimeQuery, describe_offset, format_utc, lower_first, utc_datetime
-from .errors import NetError, explain
+from .errors import CONNECT_ERRORS, NetError, explain
 from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address
 from .service import Service, Waker, open_listener
 
@@ -42,7 +42,7 @@ class SntpQuery(TimeQuery):
         try:
             family, _type, _proto, _name, address = socket.getaddrinfo(
                 self.host, self.port, type=socket.SOCK_DGRAM)[0]
-        except OSError as exc:
+        except CONNECT_ERRORS as exc:
             raise self._failure(exc) from None
         with self._interruptible(), socket.socket(family, socket.SOCK_DGRAM) as sock:
             return self._exchange(sock, address, deadline)

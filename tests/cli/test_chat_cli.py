@@ -86,6 +86,7 @@ def test_unreachable_server_is_a_plain_error():
     result = run_cli("chat", "127.0.0.1", "--port", str(closed_port()), "--name", "x", input="")
     assert result.returncode == 1
     assert "Nothing is listening" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1  # said once
 
 
 def test_server_going_away_ends_the_client_with_status_1():

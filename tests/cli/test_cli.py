@@ -31,7 +31,8 @@ def test_version():
 
 @pytest.mark.parametrize("args", [["serve"], ["serve", "gopher"], ["echo"],
                                   ["serve", "echo", "--port", "70000"],
-                                  ["time", "127.0.0.1", "--timeout", "-1"], ["--bogus"]])
+                                  ["time", "127.0.0.1", "--timeout", "-1"],
+                                  ["time", "127.0.0.1", "--timeout", "1e308"], ["--bogus"]])
 def test_usage_errors_exit_2(args):
     result = run_cli(*args)
     assert result.returncode == 2
@@ -153,3 +154,15 @@ def test_port_below_1024_needs_administrator_rights():
         message = pipe.read()
     os.waitpid(child, 0)
     assert "below 1024, which needs administrator rights" in message
+
+
+@pytest.mark.parametrize("command", [["time"], ["time", "--sntp"], ["echo"], ["chat", "--name", "x"]])
+def test_a_malformed_host_name_is_a_plain_error(command):
+    # "bad..host" is refused by the IDNA codec before any look-up: no traffic at all
+    result = run_cli(command[0], "bad..host", *command[1:], "--port", "9", input="")
+    assert_plain_failure(result, "Unknown host 'bad..host'")
+
+
+def test_an_ipv6_address_may_be_typed_in_brackets():
+    result = run_cli("echo", "[::1]", "--port", str(closed_port("::1")), "hi")
+    assert_plain_failure(result, "Nothing is listening at ::1 port")
