@@ -20,6 +20,7 @@ from labsuite.net.errors import NetError
 from labsuite.net.events import Event, Kind, format_address
 
 EXIT_OK, EXIT_NETWORK, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # the shells' convention for Ctrl+C
 
 SERVER_KINDS = ("daytime", "sntp", "echo", "web", "chat")
 
@@ -50,12 +51,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         return args.handler(args)
     except NetError as exc:
+        close_printers()
         print(f"labsuite: {exc.explanation}", file=sys.stderr)
         return EXIT_NETWORK
-    except KeyboardInterrupt:
-        return EXIT_OK
+    except KeyboardInterrupt:  # a client interrupted (servers stop cleanly on Ctrl+C)
+        close_printers()
+        print("labsuite: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (e.g. piped into head): not an error
         return EXIT_OK
+    finally:
+        close_printers()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,13 +213,29 @@ def host_name(text: str) -> str:
 
 # -- printing events ----------------------------------------------------------------------
 class EventPrinter:
-    """Prints events as time-stamped lines from any thread, one whole line at a time."""
+    """Prints events as time-stamped lines from any thread, without ever making it wait.
+
+    A server's threads only queue their lines; one writer thread prints them. If the
+    terminal stops reading (a paused pager, Ctrl+S, a full pipe), the server goes on
+    serving: lines beyond a bounded backlog are counted, and the count is printed once
+    the terminal reads again. :func:`close_printers` prints what is left at exit, waiting
+    a moment at most.
+    """
+
+    MAX_WAITING = 10_000
 
     def __init__(self, stream=None, quiet: bool = False):
+        import queue
+
         self.stream = stream or sys.stdout
         self.quiet = quiet
         self.hold_errors = False
-        self._lock = threading.Lock()
+        self._lines: "queue.Queue" = queue.Queue(self.MAX_WAITING)
+        self._dropped = 0
+        self._writer = threading.Thread(target=self._write_lines, name="labsuite printer",
+                                        daemon=True)
+        self._writer.start()
+        _PRINTERS.append(self)
 
     def __call__(self, event: Event) -> None:
         if self.quiet and event.kind is not Kind.ERROR:
@@ -226,13 +248,53 @@ class EventPrinter:
         self.line(f"{stamp}.{millis:03d} {event}", stream)
 
     def line(self, text: str, stream=None) -> None:
-        stream = stream or self.stream
-        with self._lock:
+        import queue
+
+        try:
+            self._lines.put_nowait((stream or self.stream, text))
+        except queue.Full:
+            self._dropped += 1
+
+    def _write_lines(self) -> None:
+        while True:
+            item = self._lines.get()
             try:
-                stream.write(text + "\n")
-                stream.flush()
-            except (OSError, ValueError):  # closed pipe: nothing useful left to do
-                pass
+                if item is None:
+                    return
+                stream, text = item
+                if self._dropped:
+                    dropped, self._dropped = self._dropped, 0
+                    text = (f"… {dropped} lines not shown: the terminal was not reading\n"
+                            + text)
+                try:
+                    stream.write(text + "\n")
+                    stream.flush()
+                except (OSError, ValueError):  # closed pipe: nothing useful left to do
+                    pass
+            finally:
+                self._lines.task_done()
+
+    def drain(self, timeout: float = 1.0) -> None:
+        """Wait (a moment at most) until every queued line is printed."""
+        deadline = time.monotonic() + timeout
+        while self._lines.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def close(self, timeout: float = 1.0) -> None:
+        self.drain(timeout)
+        try:
+            self._lines.put_nowait(None)
+        except Exception:
+            pass
+
+
+_PRINTERS: List[EventPrinter] = []
+
+
+def close_printers(timeout: float = 1.0) -> None:
+    """Print what the printers still hold before the program exits (bounded wait)."""
+    while _PRINTERS:
+        _PRINTERS.pop().close(timeout)
 
 
 # -- serve --------------------------------------------------------------------------------
@@ -337,6 +399,10 @@ def run_time(args) -> int:
     result = Query(args.host, port, timeout=timeout, on_event=steps).run()
     for line in result.summary_lines():
         print(line)
+    problem = getattr(result, "problem", None)  # an answer that holds no readable time
+    if problem:
+        print(f"labsuite: {problem}", file=sys.stderr)
+        return EXIT_NETWORK
     return EXIT_OK
 
 
@@ -402,7 +468,9 @@ def run_chat(args) -> int:
                 name = lines.ask("What is your name: ")
                 if name is None:
                     client.leave()
-                    return EXIT_OK
+                    print("labsuite: left without joining: the server refused the name.",
+                          file=sys.stderr)
+                    return EXIT_NETWORK
                 client.join(name)
         while True:
             typed = lines.next(stop=lost)
@@ -429,6 +497,10 @@ def run_lookup(args) -> int:
     if not args.names:  # this computer: from its interfaces, no look-up at all
         print("\n".join(this_computer().summary_lines()))
         return EXIT_OK
+    if any(not name.strip() for name in args.names):
+        print("labsuite: an empty name cannot be looked up; type a host name or an IP address.",
+              file=sys.stderr)
+        return EXIT_USAGE
     failed, printed = False, False
     for name in args.names:
         try:
@@ -481,6 +553,8 @@ class StdinLines:
                     return None
 
     def ask(self, prompt: str) -> Optional[str]:
+        for printer in _PRINTERS:  # the lines before the question come first
+            printer.drain()
         sys.stdout.write(prompt)
         sys.stdout.flush()
         answer = self.next()

@@ -166,3 +166,18 @@ def test_a_malformed_host_name_is_a_plain_error(command):
 def test_an_ipv6_address_may_be_typed_in_brackets():
     result = run_cli("echo", "[::1]", "--port", str(closed_port("::1")), "hi")
     assert_plain_failure(result, "Nothing is listening at ::1 port")
+
+
+def test_a_terminal_that_stops_reading_never_stalls_the_server():
+    # ServerProcess reads up to the listening line; after that nobody reads the server's
+    # output, as with a paused pager or Ctrl+S, while it logs every read and write.
+    with ServerProcess("echo", "--port", "0") as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+            for _ in range(3000):  # several hundred KB of log lines: far past a pipe's buffer
+                client.sendall(b"x" * 60 + b"\n")
+                got = b""
+                while len(got) < 61:
+                    got += client.recv(100)
+                assert got == b"x" * 60 + b"\n"
+        server.proc.send_signal(signal.SIGINT)
+        assert server.proc.wait(timeout=15) == 0  # and Ctrl+C still stops it
