@@ -124,7 +124,7 @@ class ChatServer(TcpServer):
             return
         now = time.monotonic()
         if not data:
-            self._apply_commands(client, client.parser.idle())
+            self._apply_commands(client, client.parser.finish())
             self._drop(client, "closed the connection")
             return
         if client in self._partial and now - client.last_read >= IDLE_COMPLETES_LINE:

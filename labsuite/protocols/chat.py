@@ -91,20 +91,41 @@ class ServerConnection:
     def __init__(self, max_line: int = MAX_LINE):
         self._framer = LineFramer(max_line)
         self._private_to: Optional[str] = None  # recipient waiting for its content line
+        self._partial_reads = 0  # how many receive() calls the unfinished line came in
 
     @property
     def has_partial_line(self) -> bool:
         return self._framer.pending > 0
 
     def receive(self, data: bytes) -> List[Command]:
-        return self._commands(self._framer.feed(data))
+        pending_before = self._framer.pending
+        commands = self._commands(self._framer.feed(data))
+        if not self._framer.pending:
+            self._partial_reads = 0
+        elif b"\n" in data or not pending_before:
+            self._partial_reads = 1  # the unfinished line began in this read
+        else:
+            self._partial_reads += 1
+        return commands
 
     def idle(self) -> List[Command]:
-        """The client went quiet mid-line: take the unfinished line as complete.
+        """The client went quiet mid-line: take the unfinished line as complete, if it is
+        what the paper's client sends.
 
-        The paper's client sends ``MESSAGE <text>`` with no newline, relying on each
-        send() arriving as one recv(); the server calls this after a short pause.
+        That client sends ``MESSAGE <text>`` with no newline, relying on each send()
+        arriving as one recv(); the server calls this after a short pause. Only such a
+        line is completed: a whole ``MESSAGE`` line that came in one read. A line typed a
+        key at a time (telnet in character mode) keeps waiting for its Enter.
         """
+        if self._partial_reads != 1 or not self._framer.peek().lstrip().upper().startswith(
+                b"MESSAGE "):
+            return []
+        self._partial_reads = 0
+        return self._commands(self._framer.flush())
+
+    def finish(self) -> List[Command]:
+        """The client closed the connection: whatever it left unfinished is complete."""
+        self._partial_reads = 0
         return self._commands(self._framer.flush())
 
     def _commands(self, frames) -> List[Command]:
@@ -274,8 +295,10 @@ def check_name(raw: str) -> Tuple[str, Optional[str]]:
         return name, "A name is needed: ADD <your name>."
     if len(name) > MAX_NAME:
         return name, f"Names can be at most {MAX_NAME} characters long."
-    if any(is_control(ch) for ch in name):
-        return name, "Names cannot contain control characters."
+    if any(is_control(ch) or unicodedata.category(ch) == "Cf" for ch in name):
+        # Cf: invisible format characters (zero-width space, direction overrides) would
+        # let "good\u200b" pass for "good"
+        return name, "Names cannot contain control or invisible characters."
     return name, None
 
 
@@ -369,7 +392,8 @@ class ClientParser:
                 self._body_for = None
                 events.append(Unknown(f"(a line of over {self._framer.max_line} bytes was skipped)"))
                 continue
-            event = self._event(frame.decode("utf-8", errors="replace"))
+            # control characters made harmless: a server must not drive our terminal
+            event = self._event(clean_text(frame.decode("utf-8", errors="replace")))
             if event is not None:
                 events.append(event)
         return events

@@ -35,6 +35,10 @@ class LineFramer:
         """Bytes of an unfinished line held back (0 while skipping an overlong one)."""
         return len(self._buffer)
 
+    def peek(self) -> bytes:
+        """The unfinished line held back so far (without consuming it)."""
+        return bytes(self._buffer)
+
     def feed(self, data: bytes) -> List[Frame]:
         """Add bytes; return every line they complete, without the line ending."""
         frames: List[Frame] = []

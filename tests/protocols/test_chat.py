@@ -134,7 +134,8 @@ def test_vanished_client_is_removed_exactly_once():
 
 @pytest.mark.parametrize("name, problem", [
     ("", "A name is needed"), ("   ", "A name is needed"), ("x" * 33, "at most 32"),
-    ("bad\x07name", "control characters"), ("a\u2028b", "control characters"),
+    ("bad\x07name", "control or invisible"), ("a\u2028b", "control or invisible"),
+    ("good\u200b", "control or invisible"), ("\u202eevil", "control or invisible"),
 ])
 def test_invalid_names_are_refused_and_may_retry(name, problem):
     room = ChatRoom()
@@ -238,3 +239,37 @@ def test_encoders_never_embed_newlines():
     assert chat.encode_whisper("hot dog", "x\r\ny") == b"PRIVATE hot dog\nx  y\n"
     assert chat.encode_add("cool cat") == b"ADD cool cat\n"
     assert chat.encode_quit() == b"QUIT\n"
+
+
+def test_a_line_typed_a_key_at_a_time_waits_for_enter():
+    # telnet in character mode sends every key press on its own, with pauses between
+    conn = ServerConnection()
+    for key in b"ADD ann":
+        conn.receive(bytes([key]))
+        assert conn.idle() == []
+    assert conn.receive(b"\r\n") == [Add("ann")]
+    for key in b"MESSAGE hello there":
+        conn.receive(bytes([key]))
+        assert conn.idle() == []
+    assert conn.receive(b"\n") == [Say("hello there")]
+
+
+def test_only_a_whole_message_line_from_one_read_is_completed_when_idle():
+    conn = ServerConnection()
+    conn.receive(b"ADD bob\nQUI")  # not a MESSAGE: wait for the rest
+    assert conn.idle() == []
+    assert conn.receive(b"T\n") == [Quit()]
+    conn.receive(b"MESSAGE first\nMESSAGE second")
+    assert conn.idle() == [Say("second")]
+
+
+def test_whatever_is_unfinished_when_the_client_closes_is_complete():
+    conn = ServerConnection()
+    conn.receive(b"QUI")
+    conn.receive(b"T")
+    assert conn.finish() == [Quit()]
+
+
+def test_a_server_cannot_send_terminal_escapes_through_our_client():
+    events = ClientParser().receive(b"MESSAGE mallory\n\x1b[2J\x1b]0;owned\x07hi\n")
+    assert events == [Message("mallory", "\ufffd[2J\ufffd]0;owned\ufffdhi")]
