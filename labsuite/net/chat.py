@@ -38,8 +38,16 @@ class Members:
     names: Tuple[str, ...]
 
 
+#: What one client may send: bytes a second, and a burst. A flood beyond it waits in
+#: the client's own connection (reading from it pauses), so the room relays at most this
+#: much of it to everyone instead of drowning readers that keep up with normal talk.
+SEND_RATE = 64 * 1024
+SEND_BURST = 256 * 1024
+
+
 class _Client:
-    __slots__ = ("conn_id", "sock", "peer", "parser", "out", "last_read", "closing", "writing")
+    __slots__ = ("conn_id", "sock", "peer", "parser", "out", "last_read", "closing", "writing",
+                 "budget", "paused_until", "interest")
 
     def __init__(self, conn_id: int, sock: socket.socket, peer: Address):
         self.conn_id = conn_id
@@ -50,6 +58,9 @@ class _Client:
         self.last_read = time.monotonic()
         self.closing = False
         self.writing = False
+        self.budget = float(SEND_BURST)  # bytes it may still send now
+        self.paused_until = 0.0  # reading from it waits until then (over its budget)
+        self.interest = selectors.EVENT_READ  # what the selector watches for it
 
 
 class ChatServer(TcpServer):
@@ -71,14 +82,20 @@ class ChatServer(TcpServer):
         self._clients: Dict[int, _Client] = {}
         self._partial: Set[_Client] = set()
         self._dirty: Set[_Client] = set()  # clients with output queued this round
+        self._paused: Set[_Client] = set()  # clients over their sending budget
+        self._accepting = True  # False while paused after running out of file handles
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.listener, selectors.EVENT_READ, "listener")
         self._selector.register(self.waker, selectors.EVENT_READ, "waker")
         try:
             while not self.stopping:
-                for key, mask in self._selector.select(self._next_idle_timeout()):
+                self._resume_due()
+                for key, mask in self._selector.select(self._next_timeout()):
                     if key.data == "listener":
                         self._accept_waiting()
+                        if self.accept_paused_until > time.monotonic():  # out of handles:
+                            self._selector.unregister(self.listener)  # do not spin on it
+                            self._accepting = False
                     elif key.data == "waker":
                         self.waker.drain()
                     elif key.data.conn_id in self._clients:
@@ -129,6 +146,7 @@ class ChatServer(TcpServer):
             return
         if client in self._partial and now - client.last_read >= IDLE_COMPLETES_LINE:
             self._apply_commands(client, client.parser.idle())
+        self._charge(client, len(data), now)
         client.last_read = now
         self.emit(Kind.READ, f"Read {len(data)} bytes from {format_address(client.peer)}: "
                              f"{preview(data)}", peer=client.peer, conn=client.conn_id,
@@ -139,11 +157,48 @@ class ChatServer(TcpServer):
         else:
             self._partial.discard(client)
 
-    def _next_idle_timeout(self) -> Optional[float]:
-        if not self._partial:
+    def _next_timeout(self) -> Optional[float]:
+        """Until the next thing due: an idle line, a paused sender, accepting again."""
+        due = [client.last_read + IDLE_COMPLETES_LINE for client in self._partial]
+        due += [client.paused_until for client in self._paused]
+        if not self._accepting:
+            due.append(self.accept_paused_until)
+        if not due:
             return None
-        oldest = min(client.last_read for client in self._partial)
-        return max(0.0, oldest + IDLE_COMPLETES_LINE - time.monotonic())
+        return max(0.0, min(due) - time.monotonic())
+
+    def _resume_due(self) -> None:
+        now = time.monotonic()
+        if not self._accepting and now >= self.accept_paused_until:
+            self._selector.register(self.listener, selectors.EVENT_READ, "listener")
+            self._accepting = True
+        for client in [c for c in self._paused if now >= c.paused_until]:
+            self._paused.discard(client)
+            if client.conn_id in self._clients:
+                self._watch(client)
+
+    def _charge(self, client: _Client, size: int, now: float) -> None:
+        """Take ``size`` bytes from the client's budget; over it, pause reading from it."""
+        elapsed = now - client.last_read
+        client.budget = min(float(SEND_BURST), client.budget + elapsed * SEND_RATE) - size
+        if client.budget < 0:
+            client.paused_until = now - client.budget / SEND_RATE
+            self._paused.add(client)
+            self._watch(client)
+
+    def _watch(self, client: _Client) -> None:
+        """Tell the selector what to wait for: reading (unless paused), writing if needed."""
+        wanted = (0 if client in self._paused else selectors.EVENT_READ) | (
+            selectors.EVENT_WRITE if client.writing else 0)
+        if wanted == client.interest:
+            return
+        if not client.interest:
+            self._selector.register(client.sock, wanted, client)
+        elif not wanted:
+            self._selector.unregister(client.sock)
+        else:
+            self._selector.modify(client.sock, wanted, client)
+        client.interest = wanted
 
     def _complete_idle_lines(self) -> None:
         if not self._partial:
@@ -203,12 +258,12 @@ class ChatServer(TcpServer):
             self._drop(client, "stopped reading its messages, so it was disconnected")
         elif client.out and not client.writing:
             client.writing = True
-            self._selector.modify(client.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, client)
+            self._watch(client)
         elif not client.out and client.closing:
             self._drop(client, "said goodbye")
         elif not client.out and client.writing:
             client.writing = False
-            self._selector.modify(client.sock, selectors.EVENT_READ, client)
+            self._watch(client)
 
     def _close_after_output(self, client: _Client) -> None:
         client.closing = True
@@ -220,10 +275,12 @@ class ChatServer(TcpServer):
             return
         self._partial.discard(client)
         self._dirty.discard(client)
-        try:
-            self._selector.unregister(client.sock)
-        except (KeyError, ValueError, OSError):
-            pass
+        self._paused.discard(client)
+        if client.interest:
+            try:
+                self._selector.unregister(client.sock)
+            except (KeyError, ValueError, OSError):
+                pass
         outcome = self._room.leave(client.conn_id, reason)
         self.release(client.conn_id, reason)
         self._apply(outcome)

@@ -319,3 +319,51 @@ def test_chat_client_works_against_a_server_written_to_the_paper():
         time.sleep(0.05)
         assert client.leave() is True
         paper.shutdown()
+
+
+def test_one_flooding_sender_cannot_get_a_steady_reader_dropped(server):
+    reader = Peer(server.address, "steady reader", rcvbuf=64 * 1024)
+    flooder = Peer(server.address, "flooder")
+    done = threading.Event()
+    received = [0]
+
+    def read_steadily():  # 16 KiB every 50 ms, about 320 KB/s: plenty for normal talk
+        reader.sock.settimeout(0.5)
+        while not done.is_set():
+            try:
+                data = reader.sock.recv(16384)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            received[0] += len(data)
+            time.sleep(0.05)
+
+    def drain_own_copies():  # the flooder reads what comes back, so only sending counts
+        while not done.is_set():
+            try:
+                if not flooder.sock.recv(1 << 20):
+                    return
+            except OSError:
+                return
+
+    threads = [threading.Thread(target=read_steadily), threading.Thread(target=drain_own_copies)]
+    for thread in threads:
+        thread.start()
+    flooder.sock.settimeout(0.2)
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        try:
+            flooder.sock.sendall(b"MESSAGE x\n" * 6000)
+        except socket.timeout:
+            pass  # held back: the server stopped reading from the flooder, as it should
+        except OSError:
+            break
+    done.set()
+    for thread in threads:
+        thread.join(5)
+    assert "steady reader" in server.members
+    assert not any("stopped reading" in e.text for e in server.events if e.kind is Kind.CLOSED)
+    assert received[0] > 0
