@@ -177,8 +177,18 @@ class EchoServer(TcpServer):
                 accepted = self.accept()
                 if not accepted:
                     break
-                self.spawn(self._echo_blocking, *accepted,
-                           name=f"{self.source} connection #{accepted[0]}")
+                self._spawn_echo(*accepted)
+
+    def _spawn_echo(self, conn_id: int, sock: socket.socket, peer: Address) -> None:
+        """Serve one client on its own thread; if none can be had, drop that client only."""
+        try:
+            self.spawn(self._echo_blocking, conn_id, sock, peer,
+                       name=f"{self.source} connection #{conn_id}")
+        except RuntimeError:  # "can't start new thread": keep accepting the others
+            self.emit(Kind.ERROR, f"Could not start a thread for client #{conn_id} (this "
+                                  "computer is out of threads or memory); it was disconnected.",
+                      peer=peer, conn=conn_id)
+            self.release(conn_id, "no thread to serve it")
 
     def _echo_blocking(self, conn_id: int, sock: socket.socket, peer: Address,
                        note_waiting: bool = False) -> None:

@@ -309,7 +309,10 @@ def _reading(fmt: str, line: str, match: re.Match, year: int, month: int, receiv
     if offset is None:
         _guess_zone(wall, received_utc, fields, notes)
         return DaytimeReading(fmt, line, None, wall, resolution, fields, tuple(notes))
-    server_utc = (wall - offset).replace(tzinfo=timezone.utc)
+    try:
+        server_utc = (wall - offset).replace(tzinfo=timezone.utc)
+    except OverflowError:
+        raise _out_of_range(line) from None
     return DaytimeReading(fmt, line, server_utc, None, resolution, fields, tuple(notes))
 
 
@@ -328,8 +331,17 @@ def _wall_clock(line: str, match: re.Match, year: int, month: int, notes: list):
             f'The reply names a date or time that does not exist: "{printable(line)}".') from None
     if leap_second:
         notes.append("The server sent second 60: a leap second.")
-        wall += timedelta(seconds=1)
+        try:
+            wall += timedelta(seconds=1)
+        except OverflowError:
+            raise _out_of_range(line) from None
     return wall, resolution
+
+
+def _out_of_range(line: str) -> DaytimeParseError:
+    """Dates at the very edge of the calendar cannot be moved to UTC or past a leap second."""
+    return DaytimeParseError(f'The reply names a date too close to year 1 or 9999 to '
+                             f'place in UTC: "{printable(line)}".')
 
 
 def _guess_zone(wall: datetime, received_utc: datetime, fields: dict, notes: list) -> None:

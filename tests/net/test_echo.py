@@ -308,6 +308,30 @@ def test_running_out_of_file_handles_pauses_accepting_then_recovers(mode):
         child.wait(WAIT)
 
 
+def test_threaded_mode_drops_only_the_client_it_has_no_thread_for(started, monkeypatch):
+    server, events = serve(started, "threaded")
+    real_spawn, failures = server.spawn, []
+
+    def spawn_failing_once(target, *args, **options):
+        if not failures:
+            failures.append(args)
+            raise RuntimeError("can't start new thread")
+        return real_spawn(target, *args, **options)
+
+    monkeypatch.setattr(server, "spawn", spawn_failing_once)
+    with connect(server.address) as unlucky:
+        error = events.first(lambda e: e.kind is Kind.ERROR)
+        assert error.text == ("Could not start a thread for client #1 (this computer is out of "
+                              "threads or memory); it was disconnected.")
+        assert error.conn == 1
+        assert sees_end(unlucky)
+    events.first(lambda e: e.kind is Kind.CLOSED and e.conn == 1)
+    with connect(server.address) as next_client:
+        assert round_trip(next_client, b"still serving") == b"still serving"
+    assert len(failures) == 1
+    assert not any("Internal error" in e.text for e in events.events)
+
+
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="selector"):
         EchoServer(HOST, 0, mode="forking")

@@ -410,6 +410,39 @@ def test_dates_that_do_not_exist(text):
         parse_daytime(text, CLASS_TIME)
 
 
+@pytest.mark.parametrize("text", [
+    "Friday, December 31, 9999 23:59:60-UTC",
+    "January 1, 0001 00:00:00 +0100",
+    "9999-12-31T23:59:59-01:00",
+    "0001-01-01T00:00:00+01:00",
+    "Fri, 31 Dec 9999 23:59:59 -0100",
+    "Fri Dec 31 23:59:60 9999",
+])
+def test_dates_at_the_edge_of_the_calendar_are_a_plain_parse_error(text):
+    """A hostile server must not crash the client with datetime's OverflowError."""
+    with pytest.raises(DaytimeParseError) as caught:
+        parse_daytime(text, CLASS_TIME)
+    message = str(caught.value)
+    assert "year 1 or 9999" in message and text in message
+
+
+@pytest.mark.parametrize("text", [
+    "Friday, December 31, 9999 23:59:59-UTC",
+    "9999-12-31T23:59:59+01:00",
+    "0001-01-01T00:00:00Z",
+    "Monday, January 1, 0001 00:00:00-UTC",
+])
+def test_dates_at_the_edge_that_fit_still_parse(text):
+    assert parse_daytime(text, CLASS_TIME).server_utc.year in (1, 9999)
+
+
+def test_leap_second_in_a_year_without_one_still_parses():
+    """2021 had no leap second; reading it as the next second is fine, crashing is not."""
+    reading = parse_daytime("Wednesday, June 30, 2021 23:59:60-UTC", CLASS_TIME)
+    assert reading.server_utc == datetime(2021, 7, 1, tzinfo=UTC)
+    assert any("leap second" in note for note in reading.notes)
+
+
 def test_huge_text_fails_fast_with_a_short_message():
     for text in ("x" * 1_000_000, "1 " * 500_000, "Monday, " * 100_000, "\n" * 100_000 + "x"):
         with pytest.raises(DaytimeParseError) as caught:
