@@ -81,12 +81,12 @@ class FetchResult:
         return f"{self.version} {self.status} {web.printable_line(self.reason)}".rstrip()
 
     def headline(self) -> str:
-        return (f"{self.status_line} from {self.final_url} "
+        return (f"{self.status_line} from {web.printable_line(self.final_url)} "
                 f"({self.body_size:,} bytes in {self.elapsed * 1000:,.1f} ms)")
 
     def summary_lines(self, body: bool = True) -> List[str]:
         """Redirects, status line, headers, then (with ``body``) the start of the body."""
-        lines = [f"{hop.status} {hop.reason}: {hop.url} -> {hop.location}"
+        lines = [web.printable_line(f"{hop.status} {hop.reason}: {hop.url} -> {hop.location}")
                  for hop in self.redirects]
         if lines:
             lines.append("")
@@ -198,16 +198,18 @@ class FetchQuery(Service):
         except ValueError as exc:
             raise self.fail(NetError(str(exc))) from None
         redirects.append(Redirect(response.status, response.reason, url, target))
-        self.emit(Kind.INFO, f"Redirected ({response.status} {response.reason}) to {target}")
+        shown = web.printable_line(target)  # the server chose it: no escapes to the terminal
+        self.emit(Kind.INFO, web.printable_line(
+            f"Redirected ({response.status} {response.reason}) to {target}"))
         visited = [first_url] + [hop.location for hop in redirects[:-1]]
         if target in visited:
             raise self.fail(NetError(
-                f"Redirect loop: {url} sends the browser back to {target}, which was already "
-                "visited, so the page can never arrive."))
+                f"Redirect loop: {web.printable_line(url)} sends the browser back to {shown}, "
+                "which was already visited, so the page can never arrive."))
         if len(redirects) > self.max_redirects:
             raise self.fail(NetError(
                 f"Too many redirects: gave up after {self.max_redirects} "
-                f"(the last one pointed to {target})."))
+                f"(the last one pointed to {shown})."))
         return target
 
     def _request(self, url: str):
@@ -220,7 +222,7 @@ class FetchQuery(Service):
         try:
             sock = socket.create_connection((host, port), timeout=self.timeout)
         except CONNECT_ERRORS as exc:
-            raise self._failure(exc, host, port) from None
+            raise self._failure(exc, host, port, resolving=True) from None
         self._sock = sock
         try:
             peer, local = sock.getpeername()[:2], sock.getsockname()[:2]
@@ -276,17 +278,15 @@ class FetchQuery(Service):
                  started: float) -> FetchResult:
         """Read the body to the end, keeping its start and streaming it to a file if asked."""
         notes = []
-        target = self._save_path(url) if self.save_to and response.status < 400 else None
-        if self.save_to and target is None:
+        saving = bool(self.save_to) and response.status < 400
+        if self.save_to and not saving:
             notes.append("Not saved: the server answered with an error.")
-        partial = target + ".part" if target else None
+        out, target, partial = self._open_target(first_url, url) if saving else (None,) * 3
         start = bytearray()
         size = 0
-        out = None
         host = urlsplit(url).hostname
+        finished = False
         try:
-            if partial:
-                out = self._open_for_writing(partial, target)
             while True:
                 self._check_cancelled()
                 try:
@@ -309,16 +309,23 @@ class FetchQuery(Service):
             if out is not None:
                 out.close()
                 out = None
-                os.replace(partial, target)
+                if partial:
+                    os.replace(partial, target)
+            finished = True
         finally:
             if out is not None:
                 out.close()
-            if partial and os.path.exists(partial):
-                os.remove(partial)
+            leftover = partial or (None if finished else target)
+            if leftover and os.path.exists(leftover):
+                os.remove(leftover)
         self.emit(Kind.READ, f"Read {size:,} bytes of body from {host}", size=size,
                   data=bytes(start[:PREVIEW_BYTES]))
-        text, binary = web.body_preview(response.getheader("Content-Type"), bytes(start),
-                                        PREVIEW_LINES)
+        content_type = response.getheader("Content-Type")
+        text, binary = web.body_preview(content_type, bytes(start), PREVIEW_LINES)
+        charset = web.named_charset(content_type)
+        if not binary and charset and web.text_encoding(content_type) is None:
+            notes.append(f"The server named the character set {charset[:40]!r}, "
+                         "which is not a text encoding: the body is shown as UTF-8.")
         complete = size == len(start) and text.count("\n") < PREVIEW_LINES - 1
         return FetchResult(first_url, url, response.status, response.reason,
                            tuple(response.getheaders()), text, size, target, redirects,
@@ -326,15 +333,39 @@ class FetchQuery(Service):
                            "HTTP/1.0" if response.version == 10 else "HTTP/1.1",
                            binary, complete or binary, tuple(notes))
 
-    def _save_path(self, url: str) -> str:
+    def _open_target(self, first_url: str, url: str):
+        """(file, path, partial path or None) to stream the body into."""
+        folder = self._save_folder()
+        if folder is None:  # the user named the file: replacing it is what they asked
+            partial = self.save_to + ".part"
+            return self._open_for_writing(partial, self.save_to), self.save_to, partial
+        # a name we chose: written straight to a new file, never over another one
+        out, target = self._open_new_file(folder, _name_for(first_url, url))
+        return out, target, None
+
+    def _save_folder(self) -> Optional[str]:
+        """The folder to save into when ``save_to`` names one (None: it names the file)."""
         target = self.save_to
         if os.path.isdir(target) or target.endswith(("/", os.sep)):
-            target = os.path.join(target, web.file_name_for(url))
-        return target
+            return target
+        return None
 
-    def _open_for_writing(self, partial: str, target: str):
+    def _open_new_file(self, folder: str, name: str):
+        """(file, path) for a file that did not exist: ``name``, else "name (1).ext", ..."""
+        stem, ext = os.path.splitext(name)
+        for number in range(1000):
+            path = os.path.join(folder, f"{stem} ({number}){ext}" if number else name)
+            out = self._open_for_writing(path, path, exclusive=True)
+            if out is not None:
+                return out, path
+        raise self.fail(NetError(f"Could not save to {folder}: too many files named {name}."))
+
+    def _open_for_writing(self, partial: str, target: str, exclusive: bool = False):
+        """``partial`` opened for writing; with ``exclusive``, None if it already exists."""
         try:
-            return open(partial, "wb")
+            return open(partial, "xb" if exclusive else "wb")
+        except FileExistsError:  # only when exclusive: "wb" replaces
+            return None
         except FileNotFoundError:
             message = f"Could not save to {target}: the folder does not exist."
         except IsADirectoryError:
@@ -348,10 +379,12 @@ class FetchQuery(Service):
         if self._cancelled.is_set():
             raise NetError("The download was stopped.")
 
-    def _failure(self, exc: BaseException, host: str, port: int) -> NetError:
+    def _failure(self, exc: BaseException, host: str, port: int,
+                 resolving: bool = False) -> NetError:
+        """``resolving``: ``exc`` came before any connection (a malformed name is a UnicodeError)."""
         if self._cancelled.is_set():
             return NetError("The download was stopped.")
-        if isinstance(exc, (http.client.HTTPException, ValueError)) \
+        if isinstance(exc, (http.client.HTTPException, ValueError)) and not resolving \
                 and not isinstance(exc, ConnectionError):
             return self.fail(NetError(
                 f"{host} port {port} did not answer with HTTP ({type(exc).__name__}): "
@@ -369,6 +402,18 @@ class FetchQuery(Service):
                                       f"after {received:,} bytes of the body."))
         return self.fail(NetError(f"The connection to {host} ended before the whole body "
                                   f"arrived ({received:,} bytes received)."))
+
+
+def _name_for(first_url: str, final_url: str) -> str:
+    """The file name for a download: from the URL typed, never from where a server redirected.
+
+    The one exception is a folder redirect of the same address ("/docs" -> "/docs/"),
+    which names nothing new and so saves as index.html.
+    """
+    typed, final = urlsplit(first_url), urlsplit(final_url)
+    if (final.scheme, final.netloc, final.path) == (typed.scheme, typed.netloc, typed.path + "/"):
+        return web.file_name_for(final_url)
+    return web.file_name_for(first_url)
 
 
 def _declared_length(response) -> int:

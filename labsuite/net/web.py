@@ -65,6 +65,7 @@ RAW_REQUEST_LIMIT = 8192
 _LISTENER, _WAKER = object(), object()
 _WAITING, _SENDING, _LINGERING = "waiting", "sending", "lingering"
 _FORBIDDEN = "forbidden"
+_NO_FILE = "There is no file at this address."
 
 
 def builtin_site() -> Path:
@@ -472,7 +473,7 @@ class WebServer(TcpServer):
         try:
             found = self._resolve(mapped.parts)
             if found is None:
-                return self._error(404, "There is no file at this address.")
+                return self._error(404, _NO_FILE)
             if found is _FORBIDDEN:
                 return self._error(403, http.NOT_ALLOWED)
             path, info = found
@@ -485,7 +486,9 @@ class WebServer(TcpServer):
             return self._file(request, path, info)
         except PermissionError:
             return self._error(403, "This server is not allowed to read that.")
-        except OSError:
+        except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:  # no file can have such a name
+                return self._error(404, _NO_FILE)
             return self._error(500, "The file could not be read.")
 
     def _resolve(self, parts: Tuple[str, ...]):

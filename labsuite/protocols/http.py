@@ -518,9 +518,13 @@ def redirect_target(url: str, location: str) -> str:
 
 
 def file_name_for(url: str) -> str:
-    """A safe local file name for what a URL names (``index.html`` for a folder)."""
+    """A safe local file name for what a URL names (``index.html`` for a folder).
+
+    Leading dots are dropped so a download never becomes a hidden file such as .bashrc.
+    """
     last = urlsplit(url).path.rsplit("/", 1)[-1]
-    name = _UNSAFE_IN_NAME.sub("_", unquote(last, errors="replace")).strip(" ")[:200]
+    name = _UNSAFE_IN_NAME.sub("_", unquote(last, errors="replace")).lstrip(" .").rstrip(" ")
+    name = name[:200]
     if not name.strip("."):
         return "index.html"
     if not servable_name(name):  # a Windows device name such as CON or nul.txt
@@ -541,23 +545,40 @@ def body_preview(content_type: Optional[str], start: bytes, max_lines: int = 40)
     """
     kind, _, params = (content_type or "").partition(";")
     kind = kind.strip().lower()
-    charset = "utf-8"
-    for param in params.split(";"):
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            charset = value.strip().strip('"')
     textual = kind.startswith("text/") or kind in _TEXTUAL or kind.endswith(("+json", "+xml"))
     if (kind and not textual) or b"\0" in start:
         return "", True
-    try:
-        decoder = codecs.getincrementaldecoder(charset)(errors="replace")
-    except LookupError:
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    text = decoder.decode(start, final=False)
+    charset = text_encoding(content_type) or "utf-8"
+    text = codecs.getincrementaldecoder(charset)(errors="replace").decode(start, final=False)
     if not kind and text.count("\ufffd") > len(text) // 10:  # unlabelled and not text after all
         return "", True
     lines = text.replace("\r\n", "\n").split("\n")[:max_lines]
     return "\n".join(printable_line(line) for line in lines), False
+
+
+def named_charset(content_type: Optional[str]) -> Optional[str]:
+    """The charset parameter of a Content-Type, as written (None when there is none)."""
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"'):
+            return value.strip().strip('"')
+    return None
+
+
+def text_encoding(content_type: Optional[str]) -> Optional[str]:
+    """The text encoding a Content-Type names, or None when it names none Python can decode.
+
+    Codecs that are not text encodings (base64, rot13, zlib...) count as unknown: a server
+    must not be able to choose one.
+    """
+    charset = named_charset(content_type)
+    if charset is None:
+        return None
+    try:
+        info = codecs.lookup(charset)
+    except (LookupError, ValueError):
+        return None
+    return info.name if getattr(info, "_is_text_encoding", False) else None
 
 
 def printable_line(text: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.client
+import http.server
+import threading
 import signal
 import socket
 import sys
@@ -153,6 +155,7 @@ def test_get_a_missing_page_shows_the_response_and_exits_1(served):
 
 @pytest.mark.parametrize("url, words", [
     (f"http://{UNRESOLVABLE_HOST}/", "Unknown host"),
+    ("http://bad..host/", "Unknown host 'bad..host'"),  # IDNA refuses it: no traffic
     ("http://127.0.0.1:{closed}/", "Nothing is listening"),
     ("https://127.0.0.1:{closed}/", "Nothing is listening"),
 ])
@@ -172,3 +175,53 @@ def test_get_with_an_unusable_address_is_a_usage_error(args):
 def test_get_usage_errors_exit_2(args):
     result = run_cli(*args)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+class Hostile(http.server.BaseHTTPRequestHandler):
+    """A server that redirects to a hidden file and names codecs that are not text."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        body = b"" if self.path == "/get" else b"rm -rf ~\n"
+        if body:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=" + self.path.strip("/"))
+        else:
+            self.send_response(302)
+            self.send_header("Location", "/.bashrc\x1b[2J")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def hostile():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    server.url = "http://127.0.0.1:%d" % server.server_address[1]
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_get_into_a_folder_is_named_by_the_url_typed_and_replaces_nothing(hostile, tmp_path):
+    (tmp_path / "get").write_text("mine")
+    result = run_cli("get", hostile.url + "/get", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["get", "get (1)"]
+    assert (tmp_path / "get").read_text() == "mine"
+    assert (tmp_path / "get (1)").read_text() == "rm -rf ~\n"
+    assert "\x1b" not in result.stdout and "/.bashrc\\x1b[2J" in result.stdout
+
+
+@pytest.mark.parametrize("charset", ["base64", "rot13"])
+def test_get_with_a_charset_that_is_not_text(hostile, charset):
+    result = run_cli("get", f"{hostile.url}/{charset}")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert "rm -rf ~" in result.stdout.splitlines()
+    assert "which is not a text encoding: the body is shown as UTF-8." in result.stdout

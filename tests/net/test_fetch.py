@@ -57,6 +57,10 @@ class Scripted(http.server.BaseHTTPRequestHandler):
             if left:
                 return self.redirect(302, f"/chain/{left - 1}")
             return self.body(200, b"end of the chain", "text/plain")
+        if path.startswith("/clear-loop"):  # a Location that would clear the terminal
+            return self.redirect(302, "/clear-loop\x1b[2J")
+        if path.startswith("/charset-"):
+            return self.body(200, "café\n".encode(), "text/plain; charset=" + path[9:])
         routes = {
             "/loop-a": lambda: self.redirect(302, "/loop-b"),
             "/loop-b": lambda: self.redirect(301, "http://%s:%d/loop-a" % self.server.server_address),
@@ -64,6 +68,9 @@ class Scripted(http.server.BaseHTTPRequestHandler):
             "/relative": lambda: self.redirect(303, "chain/1"),
             "/elsewhere": lambda: self.redirect(302, self.server.web_url + "/hello.txt"),
             "/ftp": lambda: self.redirect(302, "ftp://127.0.0.1/file"),
+            "/to-bashrc": lambda: self.redirect(302, "/.bashrc"),
+            "/.bashrc": lambda: self.body(200, b"rm -rf ~\n", "text/plain"),
+            "/clear": lambda: self.redirect(302, "/hello\x1b[2J\x07"),
             "/binary": lambda: self.body(200, b"\x89PNG\r\n\x1a\n" + bytes(3000), "image/png"),
             "/lines": lambda: self.body(200, b"".join(b"line %d\n" % n for n in range(100)),
                                         "text/plain"),
@@ -132,6 +139,13 @@ def scripted(web):
     server.server_close()
 
 
+@pytest.fixture
+def downloads(tmp_path):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    return folder
+
+
 def get(url, **options) -> FetchResult:
     return FetchQuery(url, **options).run()
 
@@ -180,6 +194,44 @@ def test_saving_into_a_folder_names_the_file_after_the_url(web, tmp_path):
     assert (folder / "index.html").read_text() == "<p>docs</p>"
 
 
+def test_saving_into_a_folder_never_replaces_a_file(web, downloads):
+    (downloads / "hello.txt").write_bytes(b"mine")
+    first = get(web.url + "/hello.txt", save_to=str(downloads))
+    second = get(web.url + "/hello.txt", save_to=str(downloads) + os.sep)
+    assert (first.saved_to, second.saved_to) == \
+        (str(downloads / "hello (1).txt"), str(downloads / "hello (2).txt"))
+    assert (downloads / "hello.txt").read_bytes() == b"mine"
+    assert (downloads / "hello (1).txt").read_bytes() == (downloads / "hello (2).txt").read_bytes() \
+        == HELLO
+
+
+def test_a_file_the_user_named_is_replaced(web, downloads):
+    target = downloads / "hello.txt"
+    target.write_bytes(b"old")
+    assert get(web.url + "/hello.txt", save_to=str(target)).saved_to == str(target)
+    assert target.read_bytes() == HELLO and sorted(os.listdir(downloads)) == ["hello.txt"]
+
+
+def test_a_redirect_cannot_choose_the_saved_file_name(scripted, downloads):
+    result = get(scripted.url + "/to-bashrc", save_to=str(downloads))
+    assert result.final_url == scripted.url + "/.bashrc"
+    assert result.saved_to == str(downloads / "to-bashrc")
+    assert os.listdir(downloads) == ["to-bashrc"]
+    assert (downloads / "to-bashrc").read_bytes() == b"rm -rf ~\n"
+
+
+def test_a_saved_file_is_never_hidden(scripted, downloads):
+    assert get(scripted.url + "/.bashrc", save_to=str(downloads)).saved_to == \
+        str(downloads / "bashrc")
+    assert os.listdir(downloads) == ["bashrc"]
+
+
+def test_a_failed_download_into_a_folder_leaves_no_file(scripted, downloads):
+    with pytest.raises(NetError):
+        get(scripted.url + "/truncated", save_to=str(downloads))
+    assert os.listdir(downloads) == []
+
+
 def test_saving_into_a_missing_folder_is_a_plain_error(web, tmp_path):
     with pytest.raises(NetError) as caught:
         get(web.url + "/hello.txt", save_to=str(tmp_path / "no" / "such" / "x.txt"))
@@ -220,6 +272,19 @@ def test_control_characters_never_reach_the_terminal(scripted):
     assert "X-Evil: a\\x1bb" in lines
 
 
+@pytest.mark.parametrize("charset", ["base64", "rot13"])
+def test_a_charset_that_is_not_a_text_encoding_falls_back_to_utf8(scripted, charset):
+    result = get(scripted.url + "/charset-" + charset)
+    assert result.status == 200 and result.body_preview == "café\n"
+    assert f"The server named the character set {charset!r}, which is not a text " \
+           "encoding: the body is shown as UTF-8." in result.summary_lines()
+
+
+def test_a_known_charset_adds_no_note(scripted):
+    result = get(scripted.url + "/charset-latin-1")
+    assert result.body_preview == "cafÃ©\n" and not result.notes
+
+
 # -- redirects ------------------------------------------------------------------------------
 def test_a_folder_redirect_is_followed(web):
     result = get(web.url + "/docs")
@@ -254,6 +319,19 @@ def test_redirect_loops_are_recognised(scripted, path):
     assert "Redirect loop" in caught.value.explanation
 
 
+def test_a_redirect_location_never_drives_the_terminal(scripted):
+    events = []
+    result = FetchQuery(scripted.url + "/clear", on_event=events.append).run()
+    shown = result.summary_lines() + [result.headline()] + [event.text for event in events]
+    assert not any("\x1b" in line or "\x07" in line for line in shown)
+    assert f"302 Found: {scripted.url}/clear -> {scripted.url}/hello\\x1b[2J\\x07" in shown
+    with pytest.raises(NetError) as caught:
+        FetchQuery(scripted.url + "/clear-loop", on_event=events.append, max_redirects=9).run()
+    assert "Redirect loop" in caught.value.explanation
+    assert "\x1b" not in caught.value.explanation and "\\x1b[2J" in caught.value.explanation
+    assert not any("\x1b" in event.text for event in events)
+
+
 def test_a_redirect_to_another_scheme_is_refused(scripted):
     with pytest.raises(NetError) as caught:
         get(scripted.url + "/ftp")
@@ -261,10 +339,11 @@ def test_a_redirect_to_another_scheme_is_refused(scripted):
 
 
 # -- failures -------------------------------------------------------------------------------
-def test_unknown_host():
+@pytest.mark.parametrize("host", [UNRESOLVABLE_HOST, "bad..host"])  # bad..host: IDNA refuses it
+def test_unknown_host(host):
     with pytest.raises(NetError) as caught:
-        get(f"http://{UNRESOLVABLE_HOST}/")
-    assert "Unknown host" in caught.value.explanation
+        get(f"http://{host}/")
+    assert caught.value.explanation.startswith(f"Unknown host {host!r}")
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])

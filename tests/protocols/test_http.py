@@ -363,8 +363,10 @@ def test_redirect_target():
 @pytest.mark.parametrize("url, name", [
     ("http://h/", "index.html"), ("http://h", "index.html"), ("http://h/a/page.html", "page.html"),
     ("http://h/a%20b.txt?x=1", "a b.txt"), ("http://h/%2e%2e", "index.html"),
-    ("http://h/..%2f..%2fetc%2fpasswd", ".._.._etc_passwd"), ("http://h/a%5cb", "a_b"),
+    ("http://h/..%2f..%2fetc%2fpasswd", "_.._etc_passwd"), ("http://h/a%5cb", "a_b"),
     ("http://h/nul.txt", "_nul.txt"), ("http://h/%00x", "_x"),
+    ("http://h/.bashrc", "bashrc"), ("http://h/..%2e.profile", "profile"), ("http://h/...", "index.html"),
+    ("http://h/%20.ssh%20", "ssh"),
 ])
 def test_file_name_for(url, name):
     assert http.file_name_for(url) == name
@@ -383,3 +385,19 @@ def test_body_preview_text_binary_and_escapes():
     assert lines.count("\n") == 39
     cut, _ = http.body_preview("text/plain", "aé".encode()[:2])  # cut inside a character
     assert cut == "a"
+
+
+@pytest.mark.parametrize("charset", ["base64", "rot13", "zlib", "hex", "bz2", "uu", "x\x00y"])
+def test_codecs_that_are_not_text_encodings_fall_back_to_utf8(charset):
+    content_type = f"text/plain; charset={charset}"
+    assert http.text_encoding(content_type) is None
+    assert http.named_charset(content_type) == charset
+    assert http.body_preview(content_type, "aGVsbG8= é".encode() + b"\xff") \
+        == ("aGVsbG8= é\ufffd", False)
+
+
+def test_text_encodings_are_recognised():
+    assert http.text_encoding('text/html; charset="Latin-1"') == "iso8859-1"
+    assert http.text_encoding("text/html; CHARSET=utf8") == "utf-8"
+    assert http.text_encoding("text/html") is None and http.named_charset("text/html") is None
+    assert http.text_encoding("text/html; charset=bogus") is None
