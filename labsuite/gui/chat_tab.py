@@ -14,7 +14,6 @@ from typing import Dict, List, Optional
 
 from labsuite.net import ports
 from labsuite.net.chat import ChatClient, ChatServer, Members
-from labsuite.net.errors import NetError
 from labsuite.net.events import Event, EventCallback, Kind
 from labsuite.protocols import chat
 
@@ -172,10 +171,11 @@ class ChatTab(Tab):
         self._show_state(text, error=True, can_retry=True)
 
     def _send_name(self) -> None:
-        try:
-            self.client.join(self.name.get())
-        except NetError as exc:
-            self._show_state(exc.explanation, error=True)
+        name = self.name.get()
+        self.slot.send(lambda client: client.join(name), self._send_failed)
+
+    def _send_failed(self, text: str) -> None:
+        self._show_state(text, error=True)
 
     def leave(self) -> None:
         """QUIT politely (the others see us leave), on a helper thread."""
@@ -286,17 +286,14 @@ class ChatTab(Tab):
         if not text or client is None or self.joined_as is None:
             return
         recipient = self.recipient.get()
-        try:
-            if recipient == EVERYONE:
-                client.say(text)
-            else:
-                client.whisper(recipient, text)
-                # the server does not echo private messages: show what we sent
-                self.conversation.append(f"==> [private to {recipient}] {self.joined_as}: {text}",
-                                         tag="result")
-        except NetError as exc:
-            self._show_state(exc.explanation, error=True)
-            return
+        if recipient == EVERYONE:
+            self.slot.send(lambda chat_client: chat_client.say(text), self._send_failed)
+        else:
+            self.slot.send(lambda chat_client: chat_client.whisper(recipient, text),
+                           self._send_failed)
+            # the server does not echo private messages: show what we sent
+            self.conversation.append(f"==> [private to {recipient}] {self.joined_as}: {text}",
+                                     tag="result")
         self.message.set("")
 
     # -- state, unread count ------------------------------------------------------------

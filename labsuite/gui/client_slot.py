@@ -4,20 +4,82 @@ Connecting and stopping happen off the Tk thread, so an unreachable host never f
 the window. Each connection gets a token: events of a connection the student has since
 replaced or closed still reach the panel (for its log) but are marked as not current, so
 they never change what the panel shows about the new one.
+
+Sending happens off the Tk thread too: a send blocks once the peer stops reading and its
+socket buffer is full, and that must never freeze the window. Each connection has one
+sender thread taking its sends from a queue, so they still go out in the order typed.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Callable, List, Optional
+import threading
+from collections import deque
+from typing import Callable, Deque, List, Optional
 
 from labsuite.net.errors import NetError
-from labsuite.net.events import Event, EventCallback
+from labsuite.net.events import Event, EventCallback, Kind
 from labsuite.net.service import Service
 
 from .pump import EventPump
 
 Build = Callable[[EventCallback], Service]
+Work = Callable[[Service], object]
+
+#: How long disconnecting waits for sends already queued (a polite QUIT goes after them)
+#: before it stops the client anyway, which ends a send the peer is not reading.
+SEND_GRACE = 1.0
+
+
+class _Sender:
+    """One connection's sends, run in order on a thread of their own.
+
+    The thread exists only while sends are waiting, so an idle or abandoned connection
+    leaves none behind. It holds no Tk object: a failure goes back as an ERROR event
+    through ``report``, a pump callback, and is handled on the Tk thread.
+    """
+
+    def __init__(self, client: Service, report: EventCallback, name: str):
+        self._client = client
+        self._report = report
+        self._name = name
+        self._jobs: Deque[Work] = deque()
+        self._lock = threading.Lock()
+        self._thread: Optional[threading.Thread] = None
+
+    def put(self, work: Work) -> None:
+        with self._lock:
+            self._jobs.append(work)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name,
+                                                daemon=True)
+                self._thread.start()
+
+    def wait(self, seconds: float) -> bool:
+        """True once every queued send is done (waits up to ``seconds``)."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(seconds)
+            return not thread.is_alive()
+        return True
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._jobs:
+                    self._thread = None
+                    return
+                work = self._jobs.popleft()
+            try:
+                work(self._client)
+            except NetError as exc:
+                self._failed(exc.explanation)
+            except Exception as exc:  # a bug must not end the sends that follow
+                self._failed(f"Could not send: {exc}")
+
+    def _failed(self, text: str) -> None:
+        self._report(Event(Kind.ERROR, "labsuite", text))
 
 
 class ClientSlot:
@@ -32,6 +94,8 @@ class ClientSlot:
         self.client: Optional[Service] = None
         self.connecting = False
         self._token: Optional[object] = None
+        self._sender: Optional[_Sender] = None
+        self._on_send_error: Optional[Callable[[str], None]] = None
 
     @property
     def connected(self) -> bool:
@@ -60,18 +124,43 @@ class ClientSlot:
     def _events(self, token: object, events: List[Event]) -> None:
         self.on_events(events, token is self._token)
 
+    def send(self, work: Work, on_error: Callable[[str], None]) -> bool:
+        """Run ``work(client)`` on the connection's sender thread, after the sends before
+        it; a NetError's sentence goes to ``on_error`` on the Tk thread (unless the
+        connection is over by then). False (and nothing done) when not connected."""
+        if not self.connected:
+            return False
+        if self._sender is None:
+            report = self.pump.callback(functools.partial(self._send_failed, self._token))
+            self._sender = _Sender(self.client, report, name=f"{self.name} sender")
+        self._on_send_error = on_error  # a panel passes the same handler every time
+        self._sender.put(work)
+        return True
+
+    def _send_failed(self, token: object, events: List[Event]) -> None:
+        for event in events:
+            if token is self._token and self._on_send_error is not None:
+                self._on_send_error(event.text)
+
     def disconnect(self, then: Callable[[], None],
                    stop: Optional[Callable[[Service], object]] = None) -> None:
         """Stop the client off the Tk thread (``stop(client)``, by default its stop()),
-        then call ``then()`` on the Tk thread. Its last events count as not current."""
-        client = self.client
+        then call ``then()`` on the Tk thread. Its last events count as not current.
+        Sends already queued go first; one the peer never takes is ended by stopping."""
+        client, sender = self.client, self._sender
         if client is None:
             return
         self.forget()
-        work = (lambda: stop(client)) if stop is not None else client.stop
+
+        def work():
+            if sender is not None and not sender.wait(SEND_GRACE):
+                client.stop()  # the peer is not reading: stopping ends the stuck send
+            return stop(client) if stop is not None else client.stop()
+
         self.pump.in_background(work, lambda _result, _error: then(), name=f"{self.name} stop")
 
     def forget(self) -> None:
         """The connection is over (the other side ended it, or it is being stopped)."""
+        self._sender = None  # its thread ends once the queued sends finish or fail
         self.client = self._token = None
         self.connecting = False

@@ -13,7 +13,6 @@ from typing import Dict, List, Optional
 
 from labsuite.net import ports
 from labsuite.net.console import ConsoleSession
-from labsuite.net.errors import NetError
 from labsuite.net.events import Event, Kind, format_address
 from labsuite.protocols.console import LineEnding
 
@@ -151,19 +150,17 @@ class ConsolePanel(ttk.Frame):
 
     # -- talking ------------------------------------------------------------------------
     def send(self) -> None:
-        session, text = self.session, self.line.get()
-        if not self.connected:
-            return
-        try:
-            session.send_line(text, self.ending)
-        except NetError as exc:
-            self.state_label.configure(text=exc.explanation, style="Error.TLabel")
+        text, ending = self.line.get(), self.ending
+        if not self.slot.send(lambda session: session.send_line(text, ending), self._send_failed):
             return
         if text and (not self.history or self.history[-1] != text):
             self.history.append(text)
             del self.history[:-100]
         self._recalled = 0
         self.line.set("")
+
+    def _send_failed(self, text: str) -> None:
+        self.state_label.configure(text=text, style="Error.TLabel")
 
     def _recall(self, step: int) -> str:
         """Up and Down walk through the lines sent before, as in a shell."""

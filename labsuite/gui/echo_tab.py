@@ -9,7 +9,6 @@ from typing import Dict, List, Optional
 
 from labsuite.net import ports
 from labsuite.net.echo import EchoClient, EchoServer
-from labsuite.net.errors import NetError
 from labsuite.net.events import Event, EventCallback, Kind, format_address
 
 from . import style
@@ -186,16 +185,15 @@ class EchoTab(Tab):
         self.slot.disconnect(lambda: self._show_client_state(NOT_CONNECTED, connected=False))
 
     def send(self) -> None:
-        client = self.client
+        """Queue the message on the connection's sender: a server that is not reading
+        (a sequential one busy with someone else) must not freeze the window."""
         text = self.message.get()
-        if not self.connected or not text:
-            return
-        try:
-            client.send(text)
-        except NetError as exc:
-            self.client_state.configure(text=exc.explanation, style="Error.TLabel")
+        if not text or not self.slot.send(lambda client: client.send(text), self._send_failed):
             return
         self.message_entry.select_range(0, "end")
+
+    def _send_failed(self, text: str) -> None:
+        self.client_state.configure(text=text, style="Error.TLabel")
 
     def client_events(self, events: List[Event], current: bool) -> None:
         self.log.append_events(events)

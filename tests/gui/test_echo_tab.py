@@ -146,3 +146,67 @@ def test_client_to_a_closed_port_says_so(app):
     assert "Nothing is listening" in str(tab.client_state.cget("text"))
     assert str(tab.connect_button.cget("text")) == "Connect"
     assert tab.client is None
+
+
+def silent_listener():
+    """A loopback server that accepts but never reads, with a small receive buffer so
+    the client's sends soon block."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    return listener
+
+
+def after_fires(root, delay_ms=10, timeout=5.0):
+    """An ``after()`` callback runs: the Tk thread is not stuck."""
+    fired = []
+    root.after(delay_ms, lambda: fired.append(True))
+    wait_until(root, lambda: fired, timeout=timeout, message="an after() callback")
+
+
+def wrote_lines(tab):
+    return tab.log.content().count("Wrote 65536 bytes")
+
+
+@pytest.mark.timeout(40)
+def test_sends_to_a_server_that_never_reads_keep_the_window_responsive(app):
+    tab = app.select("Echo")
+    with silent_listener() as listener:
+        tab.target.set(host="127.0.0.1", port=listener.getsockname()[1])
+        tab.connect_button.invoke()
+        wait_until(app.root, lambda: tab.connected, message="the client to connect")
+        peer, _ = listener.accept()
+        with peer:
+            tab.message.set("x" * 65536)
+            sends = 100  # 6.4 MB: far more than the socket buffers hold
+            for _ in range(sends):
+                tab.send_button.invoke()
+                app.root.update()
+            assert tab.message.get() == "x" * 65536  # kept, selected for the next send
+            wait_until(app.root, lambda: wrote_lines(tab) > 0, timeout=10,
+                       message="the first sends to go out")
+            for _ in range(3):  # the sends are stuck, the window is not
+                after_fires(app.root)
+            assert wrote_lines(tab) < sends
+            assert tab.connected
+
+            tab.connect_button.invoke()
+            wait_until(app.root, lambda: str(tab.connect_button.cget("text")) == "Connect"
+                       and tab.connect_button.instate(["!disabled"]), timeout=10,
+                       message="Disconnect to finish")
+            assert tab.client is None
+            assert str(tab.client_state.cget("text")) == "Not connected"
+
+
+def test_quick_sends_come_back_in_order(app):
+    tab, port = start_server(app)
+    tab.target.set(host="127.0.0.1", port=port)
+    tab.connect_button.invoke()
+    wait_until(app.root, lambda: tab.connected, message="the client to connect")
+    words = [f"message {n}" for n in range(20)]
+    for word in words:
+        tab.message.set(word)
+        tab.send()
+    rows = wait_until(app.root, lambda: len(tab.reply_rows()) == len(words) and tab.reply_rows())
+    assert [row[1] for row in rows] == words

@@ -20,6 +20,7 @@ from labsuite.net.events import Event, Kind
 from tests.support import UNRESOLVABLE_HOST
 
 from .conftest import free_port, screenshot, wait_until
+from .test_echo_tab import after_fires, silent_listener
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -377,3 +378,25 @@ def test_a_flood_is_counted_not_drawn_and_directions_keep_their_own_rows():
     assert transcript.hex.segments[-1][1] == SENT  # the sent row, finished
     assert transcript.hex.tail == (transcript.hex.tail[0], RECEIVED)
     assert transcript.hex.tail[0].startswith("000000c8  21")
+
+
+@pytest.mark.timeout(40)
+def test_console_to_a_server_that_never_reads_keeps_the_window_responsive(app):
+    _tab, console = page(app, "console")
+    with silent_listener() as listener:
+        connect(app, console, listener.getsockname()[1])
+        peer, _ = listener.accept()
+        with peer:
+            line = "y" * 65536
+            for _ in range(100):  # 6.4 MB: far more than the socket buffers hold
+                type_line(app, console, line)
+                assert console.line.get() == ""  # cleared at once, as before
+            assert console.history == [line]
+            for _ in range(3):  # the sends wait for a reader, the window does not
+                after_fires(app.root)
+            assert console.connected
+            console.connect_button.invoke()
+            wait_until(app.root, lambda: str(console.state_label.cget("text")) == "Not connected"
+                       and console.connect_button.instate(["!disabled"]), timeout=10,
+                       message="Disconnect to finish")
+            assert console.session is None
