@@ -23,18 +23,10 @@ SLOW_ANSWER = 3.0  # seconds a thread-based fake server may take to answer on a 
 
 
 @pytest.fixture
-def serve(recorder):
+def serve(recorder, started):
     """Start daytime servers on free ports; stopped whatever the test does."""
-    started = []
-
-    def start(fmt="rfc867", port=0, host=HOST):
-        server = DaytimeServer(host=host, port=port, fmt=fmt, on_event=recorder)
-        started.append(server)
-        return server.start()
-
-    yield start
-    for server in started:
-        server.stop()
+    return lambda fmt="rfc867", port=0, host=HOST: started(
+        DaytimeServer(host=host, port=port, fmt=fmt, on_event=recorder))
 
 
 @contextmanager

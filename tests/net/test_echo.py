@@ -40,20 +40,6 @@ class Recorder(support.Recorder):
         return found[0]
 
 
-@pytest.fixture
-def started():
-    """start(EchoServer(...)) -> the running service; everything is stopped afterwards."""
-    services = []
-
-    def start(service):
-        services.append(service)
-        return service.start()
-
-    yield start
-    for service in reversed(services):
-        service.stop()
-
-
 def serve(started, mode="selector", **options):
     events = Recorder()
     server = started(EchoServer(HOST, 0, mode=mode, on_event=events, **options))

@@ -21,17 +21,9 @@ CLOCK_SLACK = 0.01  # seconds: NTP timestamp rounding and wall vs monotonic cloc
 
 
 @pytest.fixture
-def serve(recorder):
-    started = []
-
-    def start(port=0):
-        server = SntpServer(HOST, port, on_event=recorder)
-        started.append(server)
-        return server.start()
-
-    yield start
-    for server in started:
-        server.stop()
+def serve(recorder, started):
+    """Start SNTP servers on free ports; stopped whatever the test does."""
+    return lambda port=0: started(SntpServer(HOST, port, on_event=recorder))
 
 
 @contextmanager
