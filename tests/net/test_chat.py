@@ -5,6 +5,8 @@ from __future__ import annotations
 import queue
 import socket
 import socketserver
+import subprocess
+import sys
 import threading
 import time
 
@@ -367,3 +369,48 @@ def test_one_flooding_sender_cannot_get_a_steady_reader_dropped(server):
     assert "steady reader" in server.members
     assert not any("stopped reading" in e.text for e in server.events if e.kind is Kind.CLOSED)
     assert received[0] > 0
+
+
+RUN_OUT_OF_FILES = """
+import resource, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+from labsuite.net.chat import ChatServer
+
+def note(event):
+    if event.kind.value == "error":
+        print("full", flush=True)
+
+server = ChatServer("127.0.0.1", 0, on_event=note)
+server.start()
+print(server.address[1], flush=True)
+sys.stdin.readline()
+before = time.process_time()
+time.sleep(1.0)  # the room is still full: a spinning loop would burn this second
+print(round(time.process_time() - before, 3), flush=True)
+sys.stdin.readline()
+server.stop()
+"""
+
+
+def test_running_out_of_file_handles_pauses_accepting_without_spinning():
+    child = subprocess.Popen([sys.executable, "-c", RUN_OUT_OF_FILES], text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    peers = []
+    try:
+        port = int(child.stdout.readline())
+        peers = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(60)]
+        assert child.stdout.readline() == "full\n"
+        child.stdin.write("measure\n")
+        child.stdin.flush()
+        assert float(child.stdout.readline()) < 0.5  # paused, not spinning on the listener
+        for sock in peers[:40]:
+            sock.close()
+        late = Peer(("127.0.0.1", port), "late but welcome")  # accepting resumed
+        late.close()
+        child.stdin.write("stop\n")
+        child.stdin.flush()
+    finally:
+        for sock in peers:
+            sock.close()
+        child.kill()
+        child.wait(10)
