@@ -190,6 +190,23 @@ def make_namespace() -> Namespace:
         pytest.skip(f"cannot create a network namespace here: {getattr(exc, 'stderr', exc)}")
 
 
+def stop_process(proc: subprocess.Popen, seconds: float = 5.0) -> bool:
+    """SIGTERM, then SIGKILL if ``proc`` has not ended within ``seconds``.
+
+    Waits, never reads: a reader thread may own the pipes. True if it had to be killed.
+    """
+    if proc.poll() is not None:
+        return False
+    proc.terminate()
+    try:
+        proc.wait(seconds)
+        return False
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(seconds)
+        return True
+
+
 def read_lines_until(proc, found, timeout: float = 10):
     """Read ``proc``'s output line by line until ``found(line)`` is truthy.
 

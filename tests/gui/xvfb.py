@@ -9,6 +9,8 @@ import subprocess
 import sys
 from typing import Optional, Tuple
 
+from tests.support import stop_process
+
 SCREEN = "1280x800x24"
 START_SECONDS = 10.0
 
@@ -56,14 +58,8 @@ def _read_display_number(reader: int, process: subprocess.Popen) -> str:
 
 
 def stop_xvfb(process: Optional[subprocess.Popen]) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
+    if process is not None:
+        stop_process(process)
 
 
 class Display:

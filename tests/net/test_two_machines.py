@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import make_namespace, read_lines_until
+from tests.support import make_namespace, read_lines_until, stop_process
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -95,17 +95,9 @@ def test_chat_between_two_hosts(two_hosts):
         host_side.communicate(timeout=10)  # closes its input: end of input leaves the room
         assert host_side.returncode == 0
     finally:
-        for proc in [*clients, server]:
-            stop_process(proc)
+        for proc in [*clients, server]:  # none may outlive the test, whatever went wrong
+            stop_process(proc, 10)
+            for pipe in (proc.stdin, proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
     assert server.returncode == 0
-
-
-def stop_process(proc) -> None:
-    """Stop ``proc`` whatever state its pipes are in: it must never outlive the test."""
-    if proc.poll() is None:
-        proc.terminate()
-    try:
-        proc.communicate(timeout=10)
-    except Exception:  # a pipe already closed, or no exit in time
-        proc.kill()
-        proc.wait(timeout=10)

@@ -32,6 +32,9 @@ from loadgen import raise_open_file_limit  # this folder is on sys.path (runner,
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:  # run as a script: the repository's tests package too
+    sys.path.insert(0, str(ROOT))
+from tests.support import stop_process  # noqa: E402 (needs the line above)
 PYTHON = sys.executable
 
 TITLE = "echo server: 64-byte ping-pong and many connections (127.0.0.1)"
@@ -143,16 +146,8 @@ class ServerProcess:
             return None
 
     def __exit__(self, *exc_info) -> None:
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
+        if self.process is not None and stop_process(self.process):
             self.lines.append("(did not stop within 5 s of SIGTERM; killed)")
-            process.kill()
-            process.wait(5)
 
 
 def run_load(scenario: str, address, size: tuple, core: Optional[int]) -> Dict[str, object]:
