@@ -25,7 +25,7 @@ BUILD_SECONDS = 540
 RUN_SECONDS = 60
 LINUX = sys.platform.startswith("linux")
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.frozen]
 
 
 def load_builder(source: Path):
