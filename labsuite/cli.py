@@ -229,7 +229,6 @@ class EventPrinter:
 
         self.stream = stream or sys.stdout
         self.quiet = quiet
-        self.hold_errors = False
         self._lines: "queue.Queue" = queue.Queue(self.MAX_WAITING)
         self._dropped = 0
         self._writer = threading.Thread(target=self._write_lines, name="labsuite printer",
@@ -240,8 +239,6 @@ class EventPrinter:
     def __call__(self, event: Event) -> None:
         if self.quiet and event.kind is not Kind.ERROR:
             return
-        if self.hold_errors and event.kind is Kind.ERROR:
-            return  # the caller reports this one itself (start() raised it as NetError)
         stamp = time.strftime("%H:%M:%S", time.localtime(event.time))
         millis = int(event.time * 1000) % 1000
         stream = sys.stderr if event.kind is Kind.ERROR else self.stream
@@ -304,9 +301,7 @@ def run_server(args) -> int:
     stop_requested = threading.Event()
     restore = install_stop_signals(stop_requested.set)
     try:
-        printer.hold_errors = True
         service.start()
-        printer.hold_errors = False
         host, port = service.address
         printer.line(f"labsuite {args.kind} server listening on {format_address((host, port))}"
                      f"{detail}; press Ctrl+C to stop")
@@ -432,7 +427,6 @@ def run_chat(args) -> int:
     printer = EventPrinter()
     steps = EventPrinter(stream=sys.stderr) if args.verbose else None
     joined, refused, lost = threading.Event(), threading.Event(), threading.Event()
-    connected = threading.Event()
     lines = StdinLines()
     name = args.name or lines.ask("What is your name: ")
     if not name or not name.strip():
@@ -442,10 +436,8 @@ def run_chat(args) -> int:
     def on_event(event: Event) -> None:
         if steps:
             steps(event)
-        if event.kind is Kind.CONNECTED:
-            connected.set()
-        elif event.kind is Kind.ERROR:
-            if not steps and connected.is_set():  # a failure to connect is raised instead
+        if event.kind is Kind.ERROR:
+            if not steps:  # (the step printer shows errors itself)
                 printer.line(f"labsuite: {event.text}", sys.stderr)
             lost.set()
         elif event.kind is Kind.RESULT:

@@ -118,8 +118,9 @@ class ClientSlot:
             self.on_connected(self.client)
             return
         self.client = self._token = None
-        self.on_failed(error.explanation if isinstance(error, NetError)
-                       else f"Could not connect: {error}")
+        text = error.explanation if isinstance(error, NetError) else f"Could not connect: {error}"
+        self.on_events([Event(Kind.ERROR, self.name, text)], False)  # for the log only
+        self.on_failed(text)
 
     def _events(self, token: object, events: List[Event]) -> None:
         self.on_events(events, token is self._token)

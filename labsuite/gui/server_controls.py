@@ -16,7 +16,7 @@ from typing import Callable, List, Optional
 from labsuite.net import ports
 from labsuite.net.addresses import partner_address
 from labsuite.net.errors import NetError
-from labsuite.net.events import Event
+from labsuite.net.events import Event, Kind
 from labsuite.net.service import Service
 
 from . import style
@@ -124,16 +124,19 @@ class ServerControls(ttk.LabelFrame):
             service = self.factory(host, port, self.pump.callback(self.on_events))
             service.start()
         except NetError as exc:
-            self._show(exc.explanation, "Error.TLabel")
-            return None
+            return self._failed(exc.explanation)
         except Exception as exc:  # a bug must still leave the window usable
-            self._show(f"Could not start the server: {exc}", "Error.TLabel")
-            return None
+            return self._failed(f"Could not start the server: {exc}")
         self.service = service
         self.toggle_button.configure(text=self.stop_text)
         self._set_inputs_enabled(False)
         self._show(self._running_text(service), "Running.TLabel")
         return service
+
+    def _failed(self, text: str) -> None:
+        """Show why the server did not start, next to the button and in the log."""
+        self._show(text, "Error.TLabel")
+        self.on_events([Event(Kind.ERROR, "server", text)])
 
     def stop(self) -> None:
         """Stop on a helper thread; the button comes back when the port is released."""

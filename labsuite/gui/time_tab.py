@@ -84,8 +84,7 @@ class LocalTimeServers:
         self.daytime.stop()
 
     def _start_sntp(self) -> Optional[SntpServer]:
-        preferred = SntpServer(host=self.host, port=self.sntp_port,
-                               on_event=_without_errors(self.on_event))
+        preferred = SntpServer(host=self.host, port=self.sntp_port, on_event=self.on_event)
         try:
             return preferred.start()
         except NetError:
@@ -93,17 +92,13 @@ class LocalTimeServers:
         fallback = SntpServer(host=self.host, port=0, on_event=self.on_event)
         try:
             fallback.start()
-        except NetError:
-            return None  # already reported; the daytime server still runs
+        except NetError as exc:  # the daytime server still runs
+            self.on_event(Event(Kind.ERROR, fallback.source, exc.explanation))
+            return None
         self.on_event(Event(Kind.INFO, fallback.source,
                             f"UDP port {self.sntp_port} is in use by another program, so the "
                             f"SNTP server answers on UDP port {fallback.address[1]} instead"))
         return fallback
-
-
-def _without_errors(on_event: EventCallback) -> EventCallback:
-    """Pass events on, except errors (used for a first try that has a fallback)."""
-    return lambda event: None if event.kind is Kind.ERROR else on_event(event)
 
 
 def describe_time_servers(servers: LocalTimeServers) -> str:

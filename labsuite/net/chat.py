@@ -19,7 +19,7 @@ from labsuite.protocols import chat
 from labsuite.protocols.chat import ChatRoom, Outcome, ServerConnection
 
 from . import ports
-from .errors import CONNECT_ERRORS, NetError, explain
+from .errors import CONNECT_ERRORS, NetError, explain, net_error
 from .events import Address, EventCallback, Kind, format_address, preview, PREVIEW_BYTES
 from .service import Service, TcpServer, shutdown_quietly
 
@@ -322,7 +322,7 @@ class ChatClient(Service):
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
         except CONNECT_ERRORS as exc:
-            raise self.fail(exc, host=self.host, port=self.port, timeout=self.timeout) from None
+            raise net_error(exc, host=self.host, port=self.port, timeout=self.timeout) from None
         sock.settimeout(None)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -365,7 +365,7 @@ class ChatClient(Service):
             try:
                 sock.sendall(data)
             except OSError as exc:
-                raise self.fail(exc, host=self.host, port=self.port) from None
+                raise net_error(exc, host=self.host, port=self.port) from None
         self.emit(Kind.WROTE, f"Wrote {len(data)} bytes: {preview(data)}", size=len(data),
                   data=data[:PREVIEW_BYTES])
 

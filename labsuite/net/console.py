@@ -23,7 +23,7 @@ from typing import Optional, Union
 
 from labsuite.protocols.console import LineEnding, encode_line
 
-from .errors import CONNECT_ERRORS, NetError, explain
+from .errors import CONNECT_ERRORS, NetError, explain, net_error
 from .events import Address, EventCallback, Kind, format_address, preview
 from .lookup import check_name
 from .service import Service, Waker
@@ -88,7 +88,7 @@ class ConsoleSession(Service):
                 raise
             return sock
         except (NetError, *CONNECT_ERRORS) as exc:
-            raise self.fail(exc, host=self.host, port=self.port, timeout=self.timeout) from None
+            raise net_error(exc, host=self.host, port=self.port, timeout=self.timeout) from None
 
     def _teardown(self) -> None:
         if self._waker is not None:
@@ -152,9 +152,9 @@ class ConsoleSession(Service):
                     self._report_transfer(Kind.WROTE, bytes(view[:sent]))
             view = view[sent:]
             if view and not self._wait_writable(sock):
-                raise self.fail(NetError(
+                raise NetError(
                     f"The server is not reading: {len(view)} bytes could not be sent within "
-                    f"{self.timeout:g} seconds, so they were dropped."))
+                    f"{self.timeout:g} seconds, so they were dropped.")
 
     def _wait_writable(self, sock: socket.socket) -> bool:
         """True once ``sock`` can take more, False after ``timeout``; NetError when closed."""
@@ -176,7 +176,7 @@ class ConsoleSession(Service):
     def _send_failure(self, exc: OSError) -> NetError:
         if self.stopping or self._sock is None:  # closed under us: not a network problem
             return NetError(CLOSED_WHILE_SENDING)
-        return self.fail(exc, host=self.host, port=self.port, action="send")
+        return net_error(exc, host=self.host, port=self.port, action="send")
 
     # -- receiving ----------------------------------------------------------------------
     def _receive(self, sock: socket.socket) -> None:

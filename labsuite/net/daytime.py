@@ -21,7 +21,7 @@ from ..protocols.daytime import (FORMAT_NAMES, MAX_REPLY_BYTES, WEEKDAYS, Daytim
                                  decode_daytime, format_nist, format_rfc867, parse_daytime,
                                  printable)
 from . import ports
-from .errors import CONNECT_ERRORS, NetError, explain
+from .errors import CONNECT_ERRORS, NetError, explain, net_error
 from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address, preview
 from .service import BackgroundQuery, TcpServer, Waker
 
@@ -151,7 +151,7 @@ class TimeQuery(BackgroundQuery):
 
     def _failure(self, exc: BaseException, action: str = "connect") -> NetError:
         """Report ``exc`` (unless the run was abandoned) and return the NetError to raise."""
-        return self.fail(exc, host=self.host, port=self.port, action=action, timeout=self.timeout)
+        return net_error(exc, host=self.host, port=self.port, action=action, timeout=self.timeout)
 
     def _wait_readable(self, sock: socket.socket, deadline: float) -> bool:
         """True once ``sock`` has data (or an end or error) to read; False at the deadline."""

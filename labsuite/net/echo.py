@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Union
 
 from ..protocols.echo import DropLog, EchoReply, ReplyMatcher, UdpEchoPolicy
 from . import ports
-from .errors import CONNECT_ERRORS, NetError, explain
+from .errors import CONNECT_ERRORS, NetError, explain, net_error
 from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address, preview
 from .service import Service, TcpServer, open_listener, shutdown_quietly
 
@@ -454,7 +454,7 @@ class EchoClient(Service):
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
         except CONNECT_ERRORS as exc:
-            raise self.fail(exc, host=self.host, port=self.port, action="connect",
+            raise net_error(exc, host=self.host, port=self.port, action="connect",
                             timeout=self.timeout) from None
         sock.settimeout(None)  # an idle echo connection is fine; stop() unblocks reads
         self._sock = sock
@@ -509,7 +509,7 @@ class EchoClient(Service):
             return reply
         problem = NetError(f"{ended} before the echo came back." if arrived and ended else
                            f"The echo did not come back within {limit:g} seconds.")
-        raise problem if self.stopping else self.fail(problem)
+        raise problem
 
     def _send(self, data: Union[str, bytes], wanted: bool) -> Optional[int]:
         payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
@@ -532,7 +532,7 @@ class EchoClient(Service):
                 self._finish_write(None)
                 if self.stopping:
                     raise NetError("The client was stopped while sending.") from None
-                raise self.fail(exc, host=self.host, port=self.port, action="send") from None
+                raise net_error(exc, host=self.host, port=self.port, action="send") from None
             self._finish_write(payload)
         return seq
 

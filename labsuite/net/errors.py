@@ -20,6 +20,15 @@ class NetError(Exception):
         self.explanation = explanation
 
 
+def net_error(exc: BaseException, **context) -> NetError:
+    """The NetError to raise for ``exc`` (``context`` as for :func:`explain`).
+
+    Raising is the whole of a synchronous failure: the caller shows the sentence. Only
+    work running in the background turns a failure into an ERROR event.
+    """
+    return exc if isinstance(exc, NetError) else NetError(explain(exc, **context))
+
+
 def explain(exc: BaseException, host: Optional[str] = None, port: Optional[int] = None,
             action: str = "connect", timeout: Optional[float] = None) -> str:
     """One sentence saying what went wrong and what to try next.

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from labsuite import __version__
 from labsuite.protocols import http as web
 
-from .errors import CONNECT_ERRORS, NetError
+from .errors import CONNECT_ERRORS, NetError, net_error
 from .events import PREVIEW_BYTES, EventCallback, Kind, format_address, preview
 from .service import Service, shutdown_quietly
 
@@ -161,8 +161,10 @@ class FetchQuery(Service):
     def _run_and_report(self) -> None:
         try:
             result = self.run()
-        except NetError:
-            return  # already reported as an ERROR event (or the fetch was stopped)
+        except NetError as exc:
+            if not self._cancelled.is_set():
+                self.emit(Kind.ERROR, exc.explanation)
+            return
         if not self._cancelled.is_set():
             self.emit(Kind.RESULT, result.headline(), result=result)
 
@@ -177,7 +179,7 @@ class FetchQuery(Service):
         try:
             url = first_url = web.normalize_url(self.url)
         except ValueError as exc:
-            raise self.fail(NetError(str(exc))) from None
+            raise NetError(str(exc)) from None
         redirects: List[Redirect] = []
         while True:
             conn, response = self._request(url)
@@ -196,20 +198,20 @@ class FetchQuery(Service):
         try:
             target = web.redirect_target(url, location)
         except ValueError as exc:
-            raise self.fail(NetError(str(exc))) from None
+            raise NetError(str(exc)) from None
         redirects.append(Redirect(response.status, response.reason, url, target))
         shown = web.printable_line(target)  # the server chose it: no escapes to the terminal
         self.emit(Kind.INFO, web.printable_line(
             f"Redirected ({response.status} {response.reason}) to {target}"))
         visited = [first_url] + [hop.location for hop in redirects[:-1]]
         if target in visited:
-            raise self.fail(NetError(
+            raise NetError(
                 f"Redirect loop: {web.printable_line(url)} sends the browser back to {shown}, "
-                "which was already visited, so the page can never arrive."))
+                "which was already visited, so the page can never arrive.")
         if len(redirects) > self.max_redirects:
-            raise self.fail(NetError(
+            raise NetError(
                 f"Too many redirects: gave up after {self.max_redirects} "
-                f"(the last one pointed to {shown})."))
+                f"(the last one pointed to {shown}).")
         return target
 
     def _request(self, url: str):
@@ -255,16 +257,16 @@ class FetchQuery(Service):
             secure = context.wrap_socket(sock, server_hostname=host)
         except ssl.SSLCertVerificationError as exc:
             sock.close()
-            raise self.fail(NetError(
+            raise NetError(
                 f"The secure connection to {host} port {port} was refused: its certificate "
-                f"could not be verified ({exc.verify_message or exc.reason}).")) from None
+                f"could not be verified ({exc.verify_message or exc.reason}).") from None
         except (ssl.SSLError, OSError) as exc:
             sock.close()
             if isinstance(exc, ssl.SSLError):
                 reason = exc.reason or str(exc)
-                raise self.fail(NetError(
+                raise NetError(
                     f"The secure connection to {host} port {port} failed ({reason}): "
-                    "is this really an https server?")) from None
+                    "is this really an https server?") from None
             raise self._failure(exc, host, port) from None
         self.emit(Kind.INFO, f"Secure connection to {host}: {secure.version()}")
         return secure
@@ -302,8 +304,8 @@ class FetchQuery(Service):
                     try:
                         out.write(chunk)
                     except OSError as exc:
-                        raise self.fail(NetError(f"Could not save to {target}: "
-                                                 f"{exc.strerror or exc}.")) from None
+                        raise NetError(f"Could not save to {target}: "
+                                                 f"{exc.strerror or exc}.") from None
             if size < _declared_length(response):  # http.client returns short reads quietly
                 raise self._body_failure(http.client.IncompleteRead(b""), host, size)
             if out is not None:
@@ -358,7 +360,7 @@ class FetchQuery(Service):
             out = self._open_for_writing(path, path, exclusive=True)
             if out is not None:
                 return out, path
-        raise self.fail(NetError(f"Could not save to {folder}: too many files named {name}."))
+        raise NetError(f"Could not save to {folder}: too many files named {name}.")
 
     def _open_for_writing(self, partial: str, target: str, exclusive: bool = False):
         """``partial`` opened for writing; with ``exclusive``, None if it already exists."""
@@ -372,7 +374,7 @@ class FetchQuery(Service):
             message = f"Could not save to {target}: that is a folder."
         except OSError as exc:
             message = f"Could not save to {target}: {exc.strerror or exc}."
-        raise self.fail(NetError(message))
+        raise NetError(message)
 
     # -- failures -----------------------------------------------------------------------
     def _check_cancelled(self) -> None:
@@ -386,22 +388,22 @@ class FetchQuery(Service):
             return NetError("The download was stopped.")
         if isinstance(exc, (http.client.HTTPException, ValueError)) and not resolving \
                 and not isinstance(exc, ConnectionError):
-            return self.fail(NetError(
+            return NetError(
                 f"{host} port {port} did not answer with HTTP ({type(exc).__name__}): "
-                "is this really a web server?"))
+                "is this really a web server?")
         if isinstance(exc, ConnectionError) and not isinstance(exc, ConnectionRefusedError):
-            return self.fail(NetError(
-                f"{host} port {port} closed the connection without answering."))
-        return self.fail(exc, host=host, port=port, timeout=self.timeout)
+            return NetError(
+                f"{host} port {port} closed the connection without answering.")
+        return net_error(exc, host=host, port=port, timeout=self.timeout)
 
     def _body_failure(self, exc: BaseException, host: str, received: int) -> NetError:
         if self._cancelled.is_set():
             return NetError("The download was stopped.")
         if isinstance(exc, (socket.timeout, TimeoutError)):
-            return self.fail(NetError(f"{host} stopped sending for {self.timeout:g} seconds "
-                                      f"after {received:,} bytes of the body."))
-        return self.fail(NetError(f"The connection to {host} ended before the whole body "
-                                  f"arrived ({received:,} bytes received)."))
+            return NetError(f"{host} stopped sending for {self.timeout:g} seconds "
+                                      f"after {received:,} bytes of the body.")
+        return NetError(f"The connection to {host} ended before the whole body "
+                                  f"arrived ({received:,} bytes received).")
 
 
 def _name_for(first_url: str, final_url: str) -> str:

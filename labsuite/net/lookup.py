@@ -203,7 +203,4 @@ class LookupQuery(BackgroundQuery):
 
     def run(self) -> LookupResult:
         self.emit(Kind.INFO, f"Looking up {self.name.strip()!r}")
-        try:
-            return lookup_name(self.name)
-        except NetError as exc:
-            raise self.fail(exc) from None
+        return lookup_name(self.name)

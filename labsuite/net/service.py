@@ -3,8 +3,9 @@
 A service does its work on worker threads and reports each step to a callback as an
 :class:`~labsuite.net.events.Event`; it never touches the window. ``start()`` does the
 part that can fail at once (binding, connecting) on the caller's thread, so the caller
-gets a :class:`NetError` with a plain sentence, and then hands the long-running part to
-threads. ``stop()`` is idempotent, closes every connection, releases the port at once and
+gets a :class:`NetError` with a plain sentence (raised, never also reported as an event),
+and then hands the long-running part to threads, which report their failures as ERROR
+events. ``stop()`` is idempotent, closes every connection, releases the port at once and
 joins the threads within a second.
 """
 
@@ -18,7 +19,7 @@ import threading
 import time
 from typing import Dict, List, Optional, Tuple
 
-from .errors import NetError, explain
+from .errors import NetError, explain, net_error
 from .events import Address, Event, EventCallback, Kind, format_address
 
 #: How long stop() waits for worker threads, in total.
@@ -48,12 +49,6 @@ class Service:
             self._on_event(Event(kind, self.source, text, **fields))
         except Exception as exc:  # a broken display must not kill the service
             print(f"labsuite: event display failed: {exc!r}", file=sys.stderr)
-
-    def fail(self, exc: BaseException, **context) -> NetError:
-        """Report ``exc`` as an error event and return it as a NetError to raise."""
-        explanation = explain(exc, **context)
-        self.emit(Kind.ERROR, explanation)
-        return exc if isinstance(exc, NetError) else NetError(explanation)
 
     # -- lifecycle --------------------------------------------------------------------
     @property
@@ -178,7 +173,7 @@ def open_listener(service: Service, host: str, port: int, kind: int = socket.SOC
     try:
         sock = socket.socket(family_for(host), kind)
     except OSError as exc:
-        raise service.fail(exc, host=host, port=port, action="bind") from None
+        raise net_error(exc, host=host, port=port, action="bind") from None
     try:
         if sys.platform == "win32":
             sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_EXCLUSIVEADDRUSE", 0), 1)
@@ -195,7 +190,7 @@ def open_listener(service: Service, host: str, port: int, kind: int = socket.SOC
         return sock
     except (OSError, OverflowError, ValueError) as exc:  # OverflowError: port > 65535
         sock.close()
-        raise service.fail(exc, host=host, port=port, action="bind") from None
+        raise net_error(exc, host=host, port=port, action="bind") from None
 
 
 class TcpServer(Service):
@@ -340,8 +335,8 @@ class BackgroundQuery(Service):
     """A one-shot job: :meth:`run` on the caller's thread, or :meth:`start` in the background.
 
     In the background the outcome arrives as a RESULT event (``result=`` what run()
-    returned, text its ``headline()``) or, when run() raises NetError, as the ERROR event
-    run() emitted. A finished query may be started again; :meth:`stop` abandons a run that
+    returned, text its ``headline()``) or, when run() raises NetError, as an ERROR event
+    with its sentence. A finished query may be started again; :meth:`stop` abandons a run that
     is still busy, and nothing more is reported from it, even if it finishes later.
     """
 
@@ -367,8 +362,9 @@ class BackgroundQuery(Service):
         self._worker.generation = generation
         try:
             result = self.run()
-        except NetError:
-            return  # already reported as an ERROR event
+        except NetError as exc:
+            self.emit(Kind.ERROR, exc.explanation)
+            return
         self.emit(Kind.RESULT, result.headline(), result=result)
 
     def emit(self, kind: Kind, text: str, **fields) -> None:

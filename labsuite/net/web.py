@@ -183,7 +183,7 @@ class WebServer(TcpServer):
         if not os.path.isdir(folder):
             what = "The built-in sample site is missing from this installation" \
                 if self.root is None else f"The folder {folder!r} does not exist or is not a folder"
-            raise self.fail(NetError(f"{what}, so there is nothing to serve."))
+            raise NetError(f"{what}, so there is nothing to serve.")
         self._root_real = os.path.realpath(folder)
         self._cache.clear()
         self._cache_bytes = 0

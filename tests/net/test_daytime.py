@@ -214,7 +214,7 @@ def test_port_in_use_is_a_plain_error(serve, recorder):
     with pytest.raises(NetError, match="already in use"):
         second.start()
     assert not second.running
-    assert "already in use" in recorder.of(Kind.ERROR)[0].text
+    assert recorder.of(Kind.ERROR) == []  # start() raises; it does not also report
 
 
 def test_unknown_format_is_refused():
@@ -238,7 +238,7 @@ def test_query_to_a_closed_port_says_nothing_is_listening(recorder):
     query = DaytimeQuery(HOST, closed_port(), timeout=5, on_event=recorder)
     with pytest.raises(NetError, match="Nothing is listening"):
         query.run()
-    assert "Nothing is listening" in recorder.of(Kind.ERROR)[0].text
+    assert recorder.of(Kind.ERROR) == []
 
 
 def test_server_that_never_sends_times_out_plainly(recorder):
@@ -247,7 +247,7 @@ def test_server_that_never_sends_times_out_plainly(recorder):
         with pytest.raises(NetError, match="no time arrived within 0.5 seconds"):
             query.run()
         assert recorder.of(Kind.CONNECTED)
-        assert recorder.of(Kind.ERROR)
+        assert recorder.of(Kind.ERROR) == []
 
 
 def test_start_against_a_silent_server_reports_an_error_not_a_result(recorder):
@@ -355,7 +355,7 @@ def test_iso_replies_report_their_precision(timespec, words):
 def test_impossible_targets_are_plain_errors(recorder, host, port, words):
     with pytest.raises(NetError, match=words):
         DaytimeQuery(host, port, timeout=1, on_event=recorder).run()
-    assert words in recorder.of(Kind.ERROR)[0].text
+    assert recorder.of(Kind.ERROR) == []
 
 
 def test_run_directly_after_a_stopped_start(serve):

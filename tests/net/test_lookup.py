@@ -19,7 +19,7 @@ from labsuite.net.errors import NetError
 from labsuite.net.events import Kind
 from labsuite.net.lookup import (LookupQuery, check_name, lookup_name, resolve, reverse_lookup,
                                  this_computer)
-from tests.support import UNRESOLVABLE_HOST
+from tests.support import UNRESOLVABLE_HOST, Recorder
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -204,12 +204,15 @@ def test_query_runs_in_the_background_and_reports_a_result():
     query.stop()
 
 
-def test_query_failure_is_an_error_event():
+def test_a_failed_run_raises_and_a_failed_start_reports_an_error_event():
     events = []
-    with pytest.raises(NetError):
+    with pytest.raises(NetError, match="does not exist"):
         LookupQuery(UNRESOLVABLE_HOST, on_event=events.append).run()
-    assert [event.kind for event in events] == [Kind.INFO, Kind.ERROR]
-    assert "does not exist" in events[-1].text
+    assert [event.kind for event in events] == [Kind.INFO]
+    recorder = Recorder()
+    LookupQuery(UNRESOLVABLE_HOST, on_event=recorder).start()
+    assert "does not exist" in recorder.wait_for(Kind.ERROR)[0].text
+    assert recorder.kinds() == [Kind.INFO, Kind.ERROR]
 
 
 def test_a_stopped_query_reports_nothing_more(monkeypatch):

@@ -168,7 +168,7 @@ def test_no_answer_is_a_plain_timeout(recorder):
     assert str(caught.value) == (
         f"No answer from {HOST} port {port} within 0.5 seconds: UDP has no connection, so "
         "silence is all you get; the server may be down or a firewall may block UDP.")
-    assert recorder.of(Kind.ERROR)[0].text == str(caught.value)
+    assert recorder.of(Kind.ERROR) == []  # raised, not also reported
 
 
 def test_closed_port_is_reported(recorder):
