@@ -21,18 +21,19 @@ from ..protocols.daytime import (FORMAT_NAMES, MAX_REPLY_BYTES, WEEKDAYS, Daytim
                                  decode_daytime, format_nist, format_rfc867, parse_daytime,
                                  printable)
 from . import ports
-from .errors import CONNECT_ERRORS, NetError, explain, net_error
+from .errors import CONNECT_ERRORS, NetError, net_error
 from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address, preview
-from .service import BackgroundQuery, TcpServer, Waker
+from .core import Connection, SelectorServer
+from .service import BackgroundQuery, Waker
 
-#: How long the server lets one client take to accept its line before giving up on it.
-SEND_TIMEOUT = 2.0
-#: How much a client may have sent before the server closes (read and dropped, see _finish).
-DRAIN_LIMIT = 64 * 1024
+class DaytimeServer(SelectorServer):
+    """Writes one line with the time to each client, then closes the connection.
 
-
-class DaytimeServer(TcpServer):
-    """Writes one line with the time to each client, then closes the connection."""
+    Closing a socket with unread input (a telnet user pressing Enter) makes the system
+    send a reset, which can destroy the reply before the client reads it; so the server
+    shuts its side first and reads and drops what the client sends until it closes too
+    (for two seconds at most).
+    """
 
     source = "daytime server"
     FORMATS = ("rfc867", "nist")
@@ -48,50 +49,10 @@ class DaytimeServer(TcpServer):
         text = format_nist(now) if self.fmt == "nist" else format_rfc867(now)
         return text.encode("ascii")
 
-    def serve(self) -> None:
-        while self.wait_readable():
-            while not self.stopping:  # everyone waiting in the backlog, then wait again
-                accepted = self.accept()
-                if accepted is None:
-                    break
-                self._answer(*accepted)
-
-    def _answer(self, conn_id: int, sock: socket.socket, peer: Address) -> None:
-        data = self.reply_for(datetime.now(timezone.utc))
-        try:
-            sock.settimeout(SEND_TIMEOUT)
-            sock.sendall(data)
-        except OSError as exc:  # the client reset or vanished: its loss, not the server's
-            reason = explain(exc, host=peer[0], port=peer[1], action="send")
-            self.emit(Kind.INFO, f"Could not write to {format_address(peer)}: {reason}",
-                      peer=peer, conn=conn_id)
-            self.release(conn_id, "client gone")
-            return
-        self.emit(Kind.WROTE, f"Wrote {len(data)} bytes to {format_address(peer)}: "
-                              f"{preview(data.strip())}",
-                  peer=peer, conn=conn_id, size=len(data), data=data[:PREVIEW_BYTES])
-        _finish(sock)
-        self.release(conn_id, "time sent")
-
-
-def _finish(sock: socket.socket) -> None:
-    """End our side cleanly, so the line is not lost.
-
-    Closing a socket with unread input (a telnet user pressing Enter) makes the system
-    send a reset, which can destroy the reply before the client reads it. So send the
-    end-of-data mark first and throw away whatever the client has already sent.
-    """
-    try:
-        sock.shutdown(socket.SHUT_WR)
-        sock.setblocking(False)
-        drained = 0
-        while drained < DRAIN_LIMIT:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            drained += len(chunk)
-    except OSError:  # nothing waiting (BlockingIOError) or the client already went
-        pass
+    def on_connect(self, conn: Connection) -> None:
+        conn.identify()
+        conn.send(self.reply_for(datetime.now(timezone.utc)))
+        conn.close("time sent", linger=True)
 
 
 # -- clients ------------------------------------------------------------------------------

@@ -1,21 +1,19 @@
-"""Echo (RFC 862): a server in three teaching modes, an optional guarded UDP echo, a client.
+"""Echo (RFC 862): a server in three teaching designs, an optional guarded UDP echo, a client.
 
-The server's modes are the three designs from class, side by side:
+The server's designs are the three from class, side by side, each a small strategy on
+the one server core (:mod:`labsuite.net.core`):
 
 * ``sequential``: one client at a time, with blocking calls. A second client waits in the
   listen backlog, and the log says so.
 * ``threaded``: one thread per client, still with blocking calls.
-* ``selector`` (default): one thread and non-blocking sockets watched by a selector. Each
-  connection has an output buffer; when a client does not read its echoes, the server
-  stops reading from it (back-pressure), so a slow reader never grows memory or stalls
-  the others.
+* ``selector`` (default): one thread and non-blocking sockets watched by a selector. When a
+  client does not read its echoes, the server stops reading from it (back-pressure), so a
+  slow reader never grows memory or stalls the others.
 """
 
 from __future__ import annotations
 
-import errno
 import ipaddress
-import selectors
 import socket
 import threading
 import time
@@ -23,376 +21,159 @@ from typing import Dict, List, Optional, Union
 
 from ..protocols.echo import DropLog, EchoReply, ReplyMatcher, UdpEchoPolicy
 from . import ports
-from .errors import CONNECT_ERRORS, NetError, explain, net_error
-from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address, preview
-from .service import Service, TcpServer, open_listener, shutdown_quietly
+from .core import Connection, SelectorServer
+from .errors import CONNECT_ERRORS, NetError, closed_reason, explain, net_error
+from .events import (PREVIEW_BYTES, Address, Event, EventCallback, Kind, count_bytes,
+                     format_address, preview, transfer_text)
+from .service import Service, shutdown_quietly
 
 __all__ = ["EchoServer", "EchoClient", "EchoReply"]
 
 #: The most one recv() asks for.
 CHUNK = 65536
-#: Selector mode stops reading from a client whose unsent echo reaches this many bytes.
+#: The selector design stops reading from a client whose unsent echo reaches this much.
 MAX_PENDING_OUTPUT = 256 * 1024
-#: Connections accepted per wake-up, so a connection storm cannot starve the clients.
-ACCEPT_BATCH = 64
 
 WAITING_NOTE = "Another client is waiting: this mode serves one client at a time"
 
-_LISTENER, _WAKER = object(), object()  # selector keys that are not client connections
+
+class NonBlocking:
+    """The selector design: the loop itself echoes (see :meth:`EchoServer.on_data`)."""
+
+    def __init__(self, server: "EchoServer"):
+        self.server = server
+
+    def connected(self, conn: Connection) -> None:
+        pass
+
+    def closed(self, conn: Connection) -> None:
+        pass
 
 
-def transfer_text(kind: Kind, size: int, where: str, shown: str) -> str:
-    """"Read 16 bytes from 127.0.0.1:50252: Hello, COS 333." and its "Wrote" twin;
-    ``shown`` is the :func:`preview` of the data."""
-    if kind is Kind.READ:
-        return f"Read {count_bytes(size)} from {where}: {shown}"
-    return f"Wrote {count_bytes(size)} to {where}: {shown}"
+class ThreadPerClient(NonBlocking):
+    """A thread per client, each with blocking recv() and sendall()."""
+
+    def connected(self, conn: Connection) -> None:
+        sock = conn.detach()
+        try:
+            self.server.spawn(self.server.echo_blocking, conn, sock,
+                              name=f"{self.server.source} connection #{conn.id}")
+        except RuntimeError:  # "can't start new thread": drop this client, serve the others
+            self.server.emit(Kind.ERROR, f"Could not start a thread for client #{conn.id} "
+                                         "(this computer is out of threads or memory); it "
+                                         "was disconnected.", peer=conn.peer, conn=conn.id)
+            self.server.release(conn, "no thread to serve it")
 
 
-def count_bytes(size: int) -> str:
-    return "1 byte" if size == 1 else f"{size} bytes"
+class OneAtATime(ThreadPerClient):
+    """One client at a time: the next waits in the listen backlog until this one leaves."""
+
+    def connected(self, conn: Connection) -> None:
+        self.server.hold_accepting()
+        super().connected(conn)
+
+    def closed(self, conn: Connection) -> None:
+        self.server.resume_accepting()
 
 
-def close_reason(exc: OSError) -> str:
-    """Why a client connection ended, in the words the log uses."""
-    if exc.errno in (errno.ECONNRESET, errno.ECONNABORTED):
-        return "the client reset the connection"
-    if exc.errno == errno.EPIPE:
-        return "the client went away"
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        return "the client stopped answering"
-    return f"network error: {exc.strerror or exc}"
+DESIGNS = {"selector": NonBlocking, "threaded": ThreadPerClient, "sequential": OneAtATime}
 
 
-class _Connection:
-    """Selector-mode state of one client."""
-
-    __slots__ = ("conn_id", "sock", "peer", "label", "output", "events", "eof")
-
-    def __init__(self, conn_id: int, sock: socket.socket, peer: Address):
-        self.conn_id = conn_id
-        self.sock = sock
-        self.peer = peer
-        self.label = format_address(peer)
-        self.output = bytearray()  # echo not yet accepted by the kernel
-        self.events = selectors.EVENT_READ
-        self.eof = False  # the client shut down its side: finish echoing, then close
-
-
-class EchoServer(TcpServer):
-    """An echo server; see the module docstring for the three modes."""
+class EchoServer(SelectorServer):
+    """An echo server; see the module docstring for the three designs."""
 
     source = "echo server"
-    MODES = ("selector", "threaded", "sequential")
+    MODES = tuple(DESIGNS)
+    read_pause_output = MAX_PENDING_OUTPUT
+    recv_size = CHUNK
 
     def __init__(self, host: str = ports.LOCAL_ONLY, port: int = ports.ECHO,
                  mode: str = "selector", udp: bool = False,
                  on_event: Optional[EventCallback] = None):
-        if mode not in self.MODES:
+        if mode not in DESIGNS:
             raise ValueError(f"Unknown echo server mode {mode!r}; choose one of "
                              + ", ".join(self.MODES))
         super().__init__(host, port, on_event)
         self.mode = mode
         self.udp = udp
+        self.design = DESIGNS[mode](self)
         #: Decides which UDP datagrams are answered; replace it before start() to tune.
         self.udp_policy: Optional[UdpEchoPolicy] = None
-        self._udp_sock: Optional[socket.socket] = None
-        self._pending_output = 0
-        self._peak_output = 0
+        self._drops = DropLog()
+        self._drops_timer = None
 
-    # -- lifecycle --------------------------------------------------------------------
-    @property
-    def udp_address(self) -> Optional[Address]:
-        sock = self._udp_sock
-        return sock.getsockname()[:2] if sock is not None else None
-
-    @property
-    def pending_output(self) -> int:
-        """Echo bytes buffered in selector mode, waiting for slow clients to read."""
-        return self._pending_output
-
-    @property
-    def peak_pending_output(self) -> int:
-        """The most echo bytes selector mode ever buffered at once since start()."""
-        return self._peak_output
-
-    def _setup(self) -> None:
-        self._pending_output = self._peak_output = 0
-        super()._setup()
-        if not self.udp:
-            return
-        try:
-            self._udp_sock = open_listener(self, self.host, self.address[1], socket.SOCK_DGRAM)
-        except NetError:
-            self._abort_start()
-            raise
-        self._udp_sock.setblocking(False)
-        if self.udp_policy is None:
+    def on_start(self) -> None:
+        if self.udp and self.udp_policy is None:
             self.udp_policy = UdpEchoPolicy(local_networks=_local_networks())
-        self.spawn(self._serve_udp, name=f"{self.source} UDP on {self.address[1]}")
+        self._drops = DropLog()
 
-    def _abort_start(self) -> None:
-        """Undo a half-done start (TCP listening, UDP port taken)."""
-        self._stopping.set()
-        self._teardown()
-        self._join_threads()
-        self._cleanup()
+    # -- TCP ----------------------------------------------------------------------------
+    def on_connect(self, conn: Connection) -> None:
+        self.design.connected(conn)
 
-    def _cleanup(self) -> None:
-        super()._cleanup()
-        if self._udp_sock is not None:
-            self._udp_sock.close()
-            self._udp_sock = None
-            self.emit(Kind.CLOSED, "Closed UDP socket")
+    def on_data(self, conn: Connection, data: bytes) -> None:
+        conn.identify()
+        conn.send(data)
 
-    def serve(self) -> None:
-        if self.mode == "selector":
-            self._serve_selector()
-        elif self.mode == "threaded":
-            self._serve_threaded()
-        else:
-            self._serve_sequential()
+    def on_close(self, conn: Connection, reason: str) -> None:
+        self.design.closed(conn)
 
-    # -- logging ----------------------------------------------------------------------
-    def _report(self, kind: Kind, conn_id: Optional[int], peer: Address, where: str,
-                data: bytes, size: int, shown: Optional[str] = None) -> str:
-        """Log a read or a write of ``data[:size]``; returns the preview to reuse it."""
-        head = data[:size] if size < PREVIEW_BYTES else data[:PREVIEW_BYTES]
-        if shown is None:
-            shown = preview(head)
-        self.emit(kind, transfer_text(kind, size, where, shown), peer=peer, conn=conn_id,
-                  size=size, data=bytes(head))
-        return shown
+    def on_waiting(self) -> None:
+        self.emit(Kind.INFO, WAITING_NOTE)
 
-    # -- sequential and threaded: blocking calls --------------------------------------
-    def _serve_sequential(self) -> None:
-        while self.wait_readable():
-            accepted = self.accept()
-            if accepted:
-                self._echo_blocking(*accepted, note_waiting=True)
-
-    def _serve_threaded(self) -> None:
-        while self.wait_readable():
-            for _ in range(ACCEPT_BATCH):
-                accepted = self.accept()
-                if not accepted:
-                    break
-                self._spawn_echo(*accepted)
-
-    def _spawn_echo(self, conn_id: int, sock: socket.socket, peer: Address) -> None:
-        """Serve one client on its own thread; if none can be had, drop that client only."""
-        try:
-            self.spawn(self._echo_blocking, conn_id, sock, peer,
-                       name=f"{self.source} connection #{conn_id}")
-        except RuntimeError:  # "can't start new thread": keep accepting the others
-            self.emit(Kind.ERROR, f"Could not start a thread for client #{conn_id} (this "
-                                  "computer is out of threads or memory); it was disconnected.",
-                      peer=peer, conn=conn_id)
-            self.release(conn_id, "no thread to serve it")
-
-    def _echo_blocking(self, conn_id: int, sock: socket.socket, peer: Address,
-                       note_waiting: bool = False) -> None:
+    def echo_blocking(self, conn: Connection, sock: socket.socket) -> None:
         """Echo one client with blocking recv/sendall until it leaves or stop() shuts it."""
-        label = format_address(peer)
-        watch = self._watch_listener(sock) if note_waiting else None
         reason = "the client closed the connection"
         try:
-            sock.setblocking(True)
             while True:
-                if watch is not None and self._someone_waiting(watch):
-                    watch.close()
-                    watch = None
-                    self.emit(Kind.INFO, WAITING_NOTE)
                 data = sock.recv(CHUNK)
                 if not data:
                     break
-                shown = self._report(Kind.READ, conn_id, peer, label, data, len(data))
+                if self.log_steps:
+                    self.log_transfer(Kind.READ, conn, data)
                 sock.sendall(data)
-                self._report(Kind.WROTE, conn_id, peer, label, data, len(data), shown)
+                if self.log_steps:
+                    self.log_transfer(Kind.WROTE, conn, data)
         except OSError as exc:
-            reason = close_reason(exc)
+            reason = closed_reason(exc)
         finally:
-            if watch is not None:
-                watch.close()
-            self.release(conn_id, "server stopped" if self.stopping else reason)
+            self.release(conn, "server stopped" if self.stopping else reason)
 
-    def _watch_listener(self, sock: socket.socket) -> Optional[selectors.BaseSelector]:
-        """A selector on the client and the listener; None (no note) if one cannot be had."""
-        try:
-            watch = selectors.DefaultSelector()
-        except OSError:  # out of file handles: serve the client without the note
-            return None
-        watch.register(sock, selectors.EVENT_READ)
-        watch.register(self.listener, selectors.EVENT_READ)
-        return watch
+    # -- UDP ----------------------------------------------------------------------------
+    def on_datagram(self, data: bytes, peer: Address) -> None:
+        where = f"{format_address(peer)} over UDP"
+        now = time.monotonic()
+        decision = self.udp_policy.decide(peer[0], peer[1], len(data), now)
+        if not decision.allow:
+            return self._note_drop(where, decision.reason, now)
+        self._log_datagram(Kind.READ, data, peer, where)
+        reply = data[:decision.size]
+        problem = self.send_datagram(reply, peer)
+        if problem:
+            return self._note_drop(where, f"the reply could not be sent ({problem})", now)
+        self._log_datagram(Kind.WROTE, reply, peer, where)
+        if decision.reason:
+            self.emit(Kind.INFO, f"Echoed a UDP datagram to {where} partly: {decision.reason}",
+                      peer=peer)
 
-    def _someone_waiting(self, watch: selectors.BaseSelector) -> bool:
-        """Block until the client sends (False) or another client knocks (True)."""
-        return any(key.fileobj is self.listener for key, _ in watch.select())
+    def _log_datagram(self, kind: Kind, data: bytes, peer: Address, where: str) -> None:
+        if self.log_steps:
+            self._on_event(Event(kind, self.source, None, peer, None, None, len(data),
+                                 data[:PREVIEW_BYTES], where=where))
 
-    # -- selector: one thread, non-blocking sockets -----------------------------------
-    def _serve_selector(self) -> None:
-        selector = selectors.DefaultSelector()
-        selector.register(self.listener, selectors.EVENT_READ, _LISTENER)
-        selector.register(self.waker, selectors.EVENT_READ, _WAKER)
-        stopping = self._stopping.is_set
-        read, write = selectors.EVENT_READ, selectors.EVENT_WRITE
-        accepting, timeout = True, None
-        try:
-            while not stopping():
-                if not accepting:  # paused after running out of file handles
-                    timeout = self.accept_paused_until - time.monotonic()
-                    if timeout <= 0:
-                        selector.register(self.listener, read, _LISTENER)
-                        accepting, timeout = True, None
-                for key, mask in selector.select(timeout):
-                    conn = key.data
-                    if conn is _LISTENER:
-                        self._accept_batch(selector)
-                        if self.accept_paused_until > time.monotonic():
-                            selector.unregister(self.listener)
-                            accepting = False
-                    elif conn is _WAKER:
-                        continue  # only stop() wakes us; the loop condition sees it
-                    else:
-                        if mask & read:
-                            self._on_readable(selector, conn)
-                        if mask & write and conn.sock.fileno() >= 0:
-                            self._on_writable(selector, conn)
-        finally:
-            selector.close()
-
-    def _accept_batch(self, selector: selectors.BaseSelector) -> None:
-        for _ in range(ACCEPT_BATCH):
-            accepted = self.accept()
-            if not accepted:
-                return
-            conn_id, sock, peer = accepted
-            try:
-                sock.setblocking(False)
-                selector.register(sock, selectors.EVENT_READ, _Connection(conn_id, sock, peer))
-            except (OSError, ValueError):  # already shut down by a racing stop()
-                self.release(conn_id, "server stopped")
-
-    def _on_readable(self, selector: selectors.BaseSelector, conn: _Connection) -> None:
-        sock = conn.sock
-        try:
-            data = sock.recv(CHUNK)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError as exc:
-            return self._drop(selector, conn, close_reason(exc))
-        if not data:
-            conn.eof = True
-            if not conn.output:
-                return self._drop(selector, conn, "the client closed the connection")
-            return self._watch(selector, conn)
-        size = len(data)
-        shown = self._report(Kind.READ, conn.conn_id, conn.peer, conn.label, data, size)
-        if conn.output:  # older echo still queued: keep the order
-            sent = 0
-        else:
-            try:
-                sent = sock.send(data)
-            except (BlockingIOError, InterruptedError):
-                sent = 0
-            except OSError as exc:
-                return self._drop(selector, conn, close_reason(exc))
-            if sent == size:
-                self._report(Kind.WROTE, conn.conn_id, conn.peer, conn.label, data, sent, shown)
-                return
-            if sent:
-                self._report(Kind.WROTE, conn.conn_id, conn.peer, conn.label, data, sent)
-        conn.output += data[sent:] if sent else data
-        self._pending_output += size - sent
-        if self._pending_output > self._peak_output:
-            self._peak_output = self._pending_output
-        self._watch(selector, conn)
-
-    def _on_writable(self, selector: selectors.BaseSelector, conn: _Connection) -> None:
-        try:
-            sent = conn.sock.send(conn.output)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError as exc:
-            return self._drop(selector, conn, close_reason(exc))
-        self._report(Kind.WROTE, conn.conn_id, conn.peer, conn.label,
-                     conn.output[:PREVIEW_BYTES], sent)
-        del conn.output[:sent]
-        self._pending_output -= sent
-        if not conn.output and conn.eof:
-            return self._drop(selector, conn, "the client closed the connection")
-        self._watch(selector, conn)
-
-    def _watch(self, selector: selectors.BaseSelector, conn: _Connection) -> None:
-        """Read unless the client is done or behind on its echo; write while output waits."""
-        wanted = 0
-        if not conn.eof and len(conn.output) < MAX_PENDING_OUTPUT:
-            wanted |= selectors.EVENT_READ
-        if conn.output:
-            wanted |= selectors.EVENT_WRITE
-        if wanted != conn.events:
-            selector.modify(conn.sock, wanted, conn)
-            conn.events = wanted
-
-    def _drop(self, selector: selectors.BaseSelector, conn: _Connection, reason: str) -> None:
-        try:
-            selector.unregister(conn.sock)
-        except (KeyError, ValueError):
-            pass
-        self._pending_output -= len(conn.output)
-        conn.output.clear()
-        self.release(conn.conn_id, "server stopped" if self.stopping else reason)
-
-    # -- UDP --------------------------------------------------------------------------
-    def _serve_udp(self) -> None:
-        sock, policy, drops = self._udp_sock, self.udp_policy, DropLog()
-        with selectors.DefaultSelector() as selector:
-            selector.register(sock, selectors.EVENT_READ)
-            selector.register(self.waker, selectors.EVENT_READ)
-            while not self.stopping:
-                ready = selector.select(drops.due(time.monotonic()))
-                if self.stopping:
-                    return
-                if ready:
-                    self._answer_datagrams(sock, policy, drops)
-                summary = drops.flush(time.monotonic())
-                if summary:
-                    self.emit(Kind.INFO, summary)
-
-    def _answer_datagrams(self, sock: socket.socket, policy: UdpEchoPolicy,
-                          drops: DropLog) -> None:
-        for _ in range(ACCEPT_BATCH):
-            try:
-                data, peer = sock.recvfrom(CHUNK)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:  # e.g. an ICMP "port unreachable" for an earlier reply
-                continue
-            peer = peer[:2]
-            where = f"{format_address(peer)} over UDP"
-            now = time.monotonic()
-            decision = policy.decide(peer[0], peer[1], len(data), now)
-            if not decision.allow:
-                self._note_drop(drops, where, decision.reason, now)
-                continue
-            shown = self._report(Kind.READ, None, peer, where, data, len(data))
-            reply = data[:decision.size]
-            try:
-                sock.sendto(reply, peer)
-            except OSError as exc:
-                self._note_drop(drops, where, f"the reply could not be sent ({exc.strerror or exc})", now)
-                continue
-            self._report(Kind.WROTE, None, peer, where, reply, len(reply),
-                         None if decision.reason else shown)
-            if decision.reason:
-                self.emit(Kind.INFO, f"Echoed a UDP datagram to {where} partly: {decision.reason}",
-                          peer=peer)
-
-    def _note_drop(self, drops: DropLog, where: str, reason: str, now: float) -> None:
-        line = drops.dropped(where, reason, now)
+    def _note_drop(self, where: str, reason: str, now: float) -> None:
+        line = self._drops.dropped(where, reason, now)
         if line:
             self.emit(Kind.INFO, line)
+        wait = self._drops.due(now)
+        if wait is not None and self._drops_timer is None:
+            self._drops_timer = self.call_later(wait, self._flush_drops)
+
+    def _flush_drops(self) -> None:
+        self._drops_timer = None
+        summary = self._drops.flush(time.monotonic())
+        if summary:
+            self.emit(Kind.INFO, summary)
 
 
 def _local_networks() -> List[ipaddress.IPv4Network]:

@@ -29,6 +29,21 @@ def net_error(exc: BaseException, **context) -> NetError:
     return exc if isinstance(exc, NetError) else NetError(explain(exc, **context))
 
 
+def closed_reason(exc: BaseException, side: str = "the client") -> str:
+    """Why a connection ended with an error, in the words the logs use (lower case, to
+    follow "Closed connection #3 with 127.0.0.1:50252 (...)" or "... left the room (...)").
+    """
+    code = getattr(exc, "errno", None)
+    if code in (errno.ECONNRESET, errno.ECONNABORTED):
+        return f"{side} reset the connection"
+    if code == errno.EPIPE:
+        return f"{side} went away"
+    if isinstance(exc, (socket.timeout, TimeoutError)) or code == errno.ETIMEDOUT:
+        return f"{side} stopped answering"
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"network error: {reason}"
+
+
 def explain(exc: BaseException, host: Optional[str] = None, port: Optional[int] = None,
             action: str = "connect", timeout: Optional[float] = None) -> str:
     """One sentence saying what went wrong and what to try next.

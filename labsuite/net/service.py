@@ -11,24 +11,17 @@ joins the threads within a second.
 
 from __future__ import annotations
 
-import errno
-import selectors
 import socket
 import sys
 import threading
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional
 
-from .errors import NetError, explain, net_error
-from .events import Address, Event, EventCallback, Kind, format_address
+from .errors import NetError, net_error
+from .events import Event, EventCallback, Kind, format_address
 
 #: How long stop() waits for worker threads, in total.
 JOIN_SECONDS = 1.0
-
-#: How long a server stops accepting when the computer runs out of file handles or memory:
-#: the listener stays readable, so retrying at once would spin and flood the log.
-ACCEPT_PAUSE = 0.1
-_EXHAUSTED = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 
 class Service:
@@ -191,144 +184,6 @@ def open_listener(service: Service, host: str, port: int, kind: int = socket.SOC
     except (OSError, OverflowError, ValueError) as exc:  # OverflowError: port > 65535
         sock.close()
         raise net_error(exc, host=host, port=port, action="bind") from None
-
-
-class TcpServer(Service):
-    """A listening TCP service that tracks its connections so stop() can close them.
-
-    Subclasses implement :meth:`serve` (the loop run on a worker thread once listening).
-    """
-
-    source = "server"
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0,
-                 on_event: Optional[EventCallback] = None):
-        super().__init__(on_event)
-        self.host = host
-        self.port = port
-        self.listener: Optional[socket.socket] = None
-        self.waker: Optional[Waker] = None
-        self._connections: Dict[int, Tuple[socket.socket, Address]] = {}
-        self._connections_lock = threading.Lock()
-        self._next_id = 0
-        #: time.monotonic() before which accepting is paused (see ACCEPT_PAUSE)
-        self.accept_paused_until = 0.0
-
-    @property
-    def address(self) -> Address:
-        """The address actually bound (the real port when started with port 0)."""
-        listener = self.listener
-        if listener is None:
-            return (self.host, self.port)
-        return listener.getsockname()[:2]
-
-    def _setup(self) -> None:
-        self.listener = open_listener(self, self.host, self.port)
-        self.listener.setblocking(False)
-        self.waker = Waker()
-        self.spawn(self.serve, name=f"{self.source} on {self.address[1]}")
-
-    def _teardown(self) -> None:
-        if self.waker:
-            self.waker.wake()
-        with self._connections_lock:
-            connections = list(self._connections.values())
-        for sock, _peer in connections:
-            shutdown_quietly(sock)
-
-    def _cleanup(self) -> None:
-        with self._connections_lock:
-            leftover = list(self._connections)
-        for conn_id in leftover:
-            self.release(conn_id, "server stopped")
-        if self.listener is not None:
-            self.listener.close()
-            self.listener = None
-            self.emit(Kind.CLOSED, "Closed server socket")
-        if self.waker is not None:
-            self.waker.close()
-            self.waker = None
-
-    def serve(self) -> None:
-        raise NotImplementedError
-
-    # -- accepting --------------------------------------------------------------------
-    def wait_readable(self, timeout: Optional[float] = None) -> bool:
-        """Block until the listener has a connection; False once stopping."""
-        pause = self.accept_paused_until - time.monotonic()
-        if pause > 0 and self._stopping.wait(pause):
-            return False
-        try:
-            selector = selectors.DefaultSelector()
-        except OSError as exc:  # out of file handles: wait for clients to leave
-            self._pause_accepting(exc)
-            return not self._stopping.wait(ACCEPT_PAUSE)
-        with selector:
-            selector.register(self.listener, selectors.EVENT_READ)
-            selector.register(self.waker, selectors.EVENT_READ)
-            while not self.stopping:
-                for key, _ in selector.select(timeout):
-                    if key.fileobj is self.listener:
-                        return True
-                if timeout is not None:
-                    return False
-        return False
-
-    def accept(self) -> Optional[Tuple[int, socket.socket, Address]]:
-        """Accept one waiting connection, track it and log it; None if none was waiting."""
-        try:
-            sock, peer = self.listener.accept()
-        except (BlockingIOError, InterruptedError):
-            return None
-        except OSError as exc:
-            self._pause_accepting(exc)
-            return None
-        peer = peer[:2]
-        conn_id = self.track(sock, peer)
-        local = sock.getsockname()[:2]
-        self.emit(Kind.ACCEPTED,
-                  f"Accepted connection #{conn_id} from {format_address(peer)} "
-                  f"(server {format_address(local)})",
-                  peer=peer, local=local, conn=conn_id)
-        return conn_id, sock, peer
-
-    def _pause_accepting(self, exc: OSError) -> None:
-        """Log a failed accept; when resources ran out, pause accepting for a moment
-        (logging only the first failure of a run of them)."""
-        now = time.monotonic()
-        repeated = now < self.accept_paused_until + 1.0
-        if exc.errno in _EXHAUSTED:
-            self.accept_paused_until = now + ACCEPT_PAUSE
-        if not self.stopping and not (repeated and exc.errno in _EXHAUSTED):
-            self.emit(Kind.ERROR, f"Could not accept a connection: {explain(exc)}")
-
-    def track(self, sock: socket.socket, peer: Address) -> int:
-        with self._connections_lock:
-            self._next_id += 1
-            self._connections[self._next_id] = (sock, peer)
-            if self.stopping:  # stop() raced with accept(): do not leave it open
-                shutdown_quietly(sock)
-            return self._next_id
-
-    def release(self, conn_id: int, reason: str = "") -> None:
-        """Close a tracked connection exactly once and log it."""
-        with self._connections_lock:
-            entry = self._connections.pop(conn_id, None)
-        if entry is None:
-            return
-        sock, peer = entry
-        try:
-            sock.close()
-        except OSError:
-            pass
-        suffix = f" ({reason})" if reason else ""
-        self.emit(Kind.CLOSED, f"Closed connection #{conn_id} with {format_address(peer)}{suffix}",
-                  peer=peer, conn=conn_id)
-
-    @property
-    def connection_count(self) -> int:
-        with self._connections_lock:
-            return len(self._connections)
 
 
 class BackgroundQuery(Service):

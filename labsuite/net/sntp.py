@@ -6,7 +6,6 @@ either is lost the only sign is silence, so the client must give up after a time
 
 from __future__ import annotations
 
-import selectors
 import socket
 import time
 from dataclasses import dataclass
@@ -17,9 +16,9 @@ from ..protocols.sntp import (LEAP_MEANINGS, PACKET_BYTES, NotOurReply, SntpErro
                               build_reply, build_request, parse_reply)
 from . import ports
 from .daytime import TimeQuery, describe_offset, format_utc, lower_first, utc_datetime
-from .errors import CONNECT_ERRORS, NetError, explain
-from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address
-from .service import Service, Waker, open_listener
+from .errors import CONNECT_ERRORS, NetError
+from .events import PREVIEW_BYTES, Address, EventCallback, Kind, count_bytes, format_address
+from .core import SelectorServer
 
 #: Our SNTP server's default port: 123 needs administrator rights, so 8000 + 123.
 DEFAULT_PORT = ports.SNTP
@@ -163,82 +162,35 @@ class SntpResult:
                 f"{self.stratum - 1} step{'s' if self.stratum > 2 else ''} from a reference clock")
 
 
-class SntpServer(Service):
+class SntpServer(SelectorServer):
     """Answers SNTP requests on UDP from this computer's clock (stratum 1, reference "LOCL")."""
 
     source = "sntp server"
+    tcp, udp = False, True
+    logs_reads = logs_writes = False
 
     def __init__(self, host: str = ports.LOCAL_ONLY, port: int = DEFAULT_PORT,
                  on_event: Optional[EventCallback] = None):
-        super().__init__(on_event)
-        self.host = host
-        self.port = port
-        self._sock: Optional[socket.socket] = None
-        self._waker: Optional[Waker] = None
-
-    @property
-    def address(self) -> Address:
-        """The address actually bound (the real port when started with port 0)."""
-        sock = self._sock
-        return sock.getsockname()[:2] if sock is not None else (self.host, self.port)
+        super().__init__(host, port, on_event)
 
     def _setup(self) -> None:
-        self._sock = open_listener(self, self.host, self.port, kind=socket.SOCK_DGRAM)
-        self._sock.setblocking(False)
-        self._waker = Waker()
+        super()._setup()
         self.emit(Kind.LISTENING, f"Waiting for SNTP requests on {format_address(self.address)}",
                   local=self.address)
-        self.spawn(self._serve, name=f"{self.source} on {self.address[1]}")
 
-    def _teardown(self) -> None:
-        if self._waker is not None:
-            self._waker.wake()
-
-    def _cleanup(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-            self.emit(Kind.CLOSED, "Closed UDP socket")
-        if self._waker is not None:
-            self._waker.close()
-            self._waker = None
-
-    def _serve(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._sock, selectors.EVENT_READ)
-            selector.register(self._waker, selectors.EVENT_READ)
-            while not self.stopping:
-                if any(key.fileobj is self._sock for key, _ in selector.select()):
-                    self._answer_waiting()
-
-    def _answer_waiting(self) -> None:
-        for _ in range(BATCH):
-            try:
-                data, peer = self._sock.recvfrom(RECEIVE_BYTES)
-            except (BlockingIOError, InterruptedError):
-                return
-            except ConnectionResetError:  # Windows reports an earlier reply's ICMP error here
-                continue
-            except OSError as exc:
-                if not self.stopping:
-                    self.emit(Kind.ERROR, f"Could not read a request: {explain(exc)}")
-                return
-            self._answer(data, peer[:2], time.time())
-
-    def _answer(self, data: bytes, peer: Address, received: float) -> None:
-        self.emit(Kind.READ, f"Read {len(data)} bytes from {format_address(peer)}",
+    def on_datagram(self, data: bytes, peer: Address) -> None:
+        received = time.time()
+        self.emit(Kind.READ, f"Read {count_bytes(len(data))} from {format_address(peer)}",
                   peer=peer, size=len(data), data=data[:PREVIEW_BYTES])
         try:
             reply = build_reply(data, received, time.time())
         except SntpError as exc:
-            self.emit(Kind.INFO, f"Ignored {len(data)} bytes from {format_address(peer)}: {exc}",
-                      peer=peer)
+            self.emit(Kind.INFO, f"Ignored {count_bytes(len(data))} from "
+                                 f"{format_address(peer)}: {exc}", peer=peer)
             return
-        try:
-            self._sock.sendto(reply, peer)
-        except OSError as exc:
-            reason = explain(exc, host=peer[0], port=peer[1], action="send")
-            self.emit(Kind.INFO, f"Could not answer {format_address(peer)}: {reason}", peer=peer)
+        problem = self.send_datagram(reply, peer)
+        if problem:
+            self.emit(Kind.INFO, f"Could not answer {format_address(peer)}: {problem}", peer=peer)
             return
         self.emit(Kind.WROTE, f"Sent {len(reply)}-byte reply to {format_address(peer)}",
                   peer=peer, size=len(reply), data=reply)

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import errno
 import os
-import selectors
-import socket
 import stat
 import sys
 import time
@@ -37,10 +35,9 @@ from labsuite.protocols import http
 from labsuite.protocols.http import LocalPath, Refusal, Rejected, Request, RequestParser
 
 from . import ports
-from .chat import plain_reason
+from .core import Connection, SelectorServer
 from .errors import NetError
-from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address, preview
-from .service import TcpServer
+from .events import PREVIEW_BYTES, EventCallback, Kind, preview
 
 __all__ = ["WebServer", "RequestRecord", "builtin_site"]
 
@@ -48,22 +45,17 @@ SERVER_NAME = f"labsuite/{__version__}"
 #: Files up to this size are read in one go (and kept in a small cache); larger ones stream.
 SMALL_FILE = 64 * 1024
 CACHE_BYTES = 8 * 1024 * 1024
-#: The most one sendfile() or read() moves, so one fast client cannot hog the thread.
-STREAM_CHUNK = 256 * 1024
-RECV_SIZE = 65536
-ACCEPT_BATCH = 64
-BACKLOG = 1024
 #: After the last response on a connection, what the client still sends is read and
 #: dropped for a moment, so closing does not reset the connection before it has read.
 LINGER_SECONDS = 2.0
-LINGER_BYTES = 1024 * 1024
 #: Longest listing of one folder (a folder with more entries shows a note instead).
 MAX_LISTED = 5000
 #: How much of a request head a RequestRecord keeps, in characters.
 RAW_REQUEST_LIMIT = 8192
+#: Responses one connection gets per loop round: a client that pipelines a thousand
+#: requests gets them answered a few at a time, with everyone else served in between.
+REQUESTS_PER_TURN = 4
 
-_LISTENER, _WAKER = object(), object()
-_WAITING, _SENDING, _LINGERING = "waiting", "sending", "lingering"
 _FORBIDDEN = "forbidden"
 _NO_FILE = "There is no file at this address."
 
@@ -99,35 +91,26 @@ class RequestRecord:
                 f"({self.bytes:,} bytes, {self.duration_ms:,.1f} ms{ending})")
 
 
-class _Connection:
-    __slots__ = ("conn_id", "sock", "peer", "client", "parser", "state", "mask", "deadline",
-                 "out", "fd", "offset", "remaining", "use_sendfile", "keep_alive",
-                 "request_head", "method", "target", "status", "head_size", "sent",
-                 "started", "lingered")
+class _Exchange:
+    """One connection's requests: the parser and the response being sent."""
 
-    def __init__(self, conn_id: int, sock: socket.socket, peer: Address):
-        self.conn_id = conn_id
-        self.sock = sock
-        self.peer = peer
-        self.client = format_address(peer)
+    __slots__ = ("parser", "sending", "keep_alive", "request_head", "method", "target",
+                 "status", "head_size", "body_size", "started", "sent_before", "turn", "served")
+
+    def __init__(self):
         self.parser = RequestParser()
-        self.state = _WAITING
-        self.mask = selectors.EVENT_READ
-        self.deadline = 0.0
-        self.out = bytearray()
-        self.fd: Optional[int] = None
-        self.offset = 0
-        self.remaining = 0
-        self.use_sendfile = hasattr(os, "sendfile")
+        self.sending = False
         self.keep_alive = True
         self.request_head = b""
         self.method = ""
         self.target = ""
         self.status = 0
         self.head_size = 0
-        self.sent = 0  # bytes of the current response sent so far, head included
+        self.body_size = 0
         self.started = 0.0
-        self.lingered = 0
+        self.sent_before = 0  # the connection's bytes_out when this response began
+        self.turn = -1  # the loop round of the latest response, and how many it had
+        self.served = 0
 
 
 class _CachedFile:
@@ -154,8 +137,10 @@ class _Response:
         self.size = len(body) if size is None else size
 
 
-class WebServer(TcpServer):
+class WebServer(SelectorServer):
     source = "web server"
+    logs_reads = logs_writes = False  # one READ per request head, one WROTE per response
+    backlog = 1024  # room for a burst of many clients at once
 
     def __init__(self, host: str = ports.LOCAL_ONLY, port: int = ports.WEB,
                  root: Optional[str] = None, on_event: Optional[EventCallback] = None,
@@ -164,11 +149,14 @@ class WebServer(TcpServer):
         self.root = None if root in (None, "") else str(root)
         self.idle_timeout = float(idle_timeout)
         self.max_connections = int(max_connections)
+        self.linger_seconds = min(LINGER_SECONDS, self.idle_timeout)
+        self.sweep_seconds = max(0.01, min(0.25, self.idle_timeout / 5))
         self._root_real = ""
         self._cache: Dict[str, _CachedFile] = {}
         self._cache_bytes = 0
         self._date_second = -1
         self._date_text = ""
+        self._round = 0
 
     @property
     def root_description(self) -> str:
@@ -188,282 +176,144 @@ class WebServer(TcpServer):
         self._cache.clear()
         self._cache_bytes = 0
         super()._setup()
-        try:
-            self.listener.listen(BACKLOG)  # room for a burst of many clients at once
-        except OSError:
-            pass
-
-    def serve(self) -> None:
-        self._conns: Dict[int, _Connection] = {}
-        self._accept_paused_until = 0.0
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(self.listener, selectors.EVENT_READ, _LISTENER)
-        self._selector.register(self.waker, selectors.EVENT_READ, _WAKER)
-        sweep_every = max(0.01, min(0.25, self.idle_timeout / 5))
-        next_sweep = time.monotonic() + sweep_every
-        try:
-            while not self.stopping:
-                wait = None
-                if self._conns or self._accept_paused_until:
-                    wait = max(0.0, next_sweep - time.monotonic())
-                for key, mask in self._selector.select(wait):
-                    tag = key.data
-                    if tag is _LISTENER:
-                        self._accept_waiting()
-                    elif tag is _WAKER:
-                        self.waker.drain()
-                    elif tag.conn_id in self._conns:
-                        if mask & selectors.EVENT_WRITE:
-                            self._on_writable(tag)
-                        elif mask & selectors.EVENT_READ:
-                            self._on_readable(tag)
-                now = time.monotonic()
-                if now >= next_sweep:
-                    next_sweep = now + sweep_every
-                    self._sweep(now)
-        finally:
-            for conn in list(self._conns.values()):
-                self._close_file(conn)
-            self._conns.clear()
-            self._selector.close()
 
     # -- connections --------------------------------------------------------------------
-    def _accept_waiting(self) -> None:
-        for attempt in range(ACCEPT_BATCH):
-            accepted = self.accept()
-            if accepted is None:
-                if attempt == 0:  # readable but nothing accepted: out of files? wait a bit
-                    self._selector.unregister(self.listener)
-                    self._accept_paused_until = time.monotonic() + 0.05
-                return
-            conn_id, sock, peer = accepted
-            sock.setblocking(False)
-            try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:
-                pass
-            if len(self._conns) >= self.max_connections:
-                self._turn_away(conn_id, sock, peer)
-                continue
-            conn = _Connection(conn_id, sock, peer)
-            conn.deadline = time.monotonic() + self.idle_timeout
-            self._conns[conn_id] = conn
-            self._selector.register(sock, selectors.EVENT_READ, conn)
+    def on_connect(self, conn: Connection) -> None:
+        conn.state = _Exchange()
+        self._expect_request(conn)
 
-    def _turn_away(self, conn_id: int, sock: socket.socket, peer: Address) -> None:
+    def on_full(self, conn: Connection) -> None:
         page = http.error_page(503, "The server is busy with too many connections; "
                                     "try again in a moment.")
         head = http.response_head(503, self._base_headers() + [
             ("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page))),
             ("Retry-After", "1"), ("Connection", "close")])
-        try:
-            sock.send(head + page)
-            sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-        record = RequestRecord(format_address(peer), "", "", 503, len(page), 0.0, "")
-        self.emit(Kind.RESULT, record.text + " (too many connections)", peer=peer,
-                  conn=conn_id, size=len(page), result=record)
-        self.release(conn_id, "too many connections")
+        conn.state = _Exchange()
+        conn.send(head + page)
+        conn.close("too many connections", linger=True)
+        record = RequestRecord(conn.label, "", "", 503, len(page), 0.0, "")
+        self.emit(Kind.RESULT, record.text + " (too many connections)", peer=conn.peer,
+                  conn=conn.id, size=len(page), result=record)
 
-    def _on_readable(self, conn: _Connection) -> None:
-        try:
-            data = conn.sock.recv(RECV_SIZE)
-        except (BlockingIOError, InterruptedError):
+    def on_data(self, conn: Connection, data: bytes) -> None:
+        conn.state.parser.receive(data)
+        if not conn.state.sending:
+            self._serve_requests(conn)
+
+    def on_turn(self, conn: Connection) -> None:
+        if not conn.state.sending:
+            self._serve_requests(conn)
+
+    def on_eof(self, conn: Connection) -> None:
+        exchange = conn.state
+        if exchange.sending or exchange.parser.buffered:
+            return  # answer what it asked before it shut its side, then close
+        conn.close("closed the connection", flush=False)
+
+    def on_drain(self, conn: Connection) -> None:
+        exchange = conn.state
+        if not exchange.sending:
             return
-        except OSError as exc:
-            self._drop(conn, plain_reason(exc))
+        self._finish_record(conn, complete=True)
+        exchange.sending = False
+        if not exchange.keep_alive:
+            conn.close("", linger=True)
             return
-        if conn.state is _LINGERING:
-            conn.lingered += len(data)
-            if not data or conn.lingered > LINGER_BYTES:
-                self._drop(conn, "" if not data else "kept sending after the last response")
+        self._expect_request(conn)
+        if conn.eof and not exchange.parser.buffered:
+            conn.close("closed the connection", flush=False)
             return
-        if not data:
-            self._drop(conn, "closed the connection")
-            return
-        conn.parser.receive(data)
         self._serve_requests(conn)
 
-    def _on_writable(self, conn: _Connection) -> None:
-        if self._send_more(conn):
-            self._response_done(conn)
-            if conn.state is _WAITING:
-                self._serve_requests(conn)
+    def on_timeout(self, conn: Connection) -> None:
+        exchange = conn.state
+        if exchange.sending:
+            reason = f"did not read the response for {self.idle_timeout:g} seconds"
+        elif exchange.parser.buffered:
+            reason = f"did not finish its request within {self.idle_timeout:g} seconds"
+        else:
+            reason = f"sent no request for {self.idle_timeout:g} seconds"
+        conn.close(reason, flush=False)
 
-    def _serve_requests(self, conn: _Connection) -> None:
-        """Answer every complete request the parser holds, in order, while each finishes."""
-        while True:
-            event = conn.parser.next_event()
-            if event is None:
-                self._want(conn, selectors.EVENT_READ)
-                return
-            self._start_response(conn, event)
-            if not self._send_more(conn):
-                if conn.conn_id in self._conns:
-                    self._want(conn, selectors.EVENT_WRITE)
-                return
-            self._response_done(conn)
-            if conn.state is not _WAITING:
-                return
-
-    def _want(self, conn: _Connection, mask: int) -> None:
-        if conn.mask != mask:
-            conn.mask = mask
-            self._selector.modify(conn.sock, mask, conn)
-
-    def _sweep(self, now: float) -> None:
-        if self._accept_paused_until and now >= self._accept_paused_until:
-            self._accept_paused_until = 0.0
-            self._selector.register(self.listener, selectors.EVENT_READ, _LISTENER)
-        for conn in [c for c in self._conns.values() if c.deadline <= now]:
-            if conn.state is _LINGERING:
-                self._drop(conn, "")
-            elif conn.state is _SENDING:
-                self._drop(conn, f"did not read the response for {self.idle_timeout:g} seconds")
-            elif conn.parser.buffered:
-                self._drop(conn, f"did not finish its request within {self.idle_timeout:g} seconds")
-            else:
-                self._drop(conn, f"sent no request for {self.idle_timeout:g} seconds")
-
-    def _drop(self, conn: _Connection, reason: str) -> None:
-        if self._conns.pop(conn.conn_id, None) is None:
-            return
-        if conn.state is _SENDING:
+    def on_close(self, conn: Connection, reason: str) -> None:
+        if conn.state is not None and conn.state.sending:
             self._finish_record(conn, complete=False)
-        self._close_file(conn)
-        try:
-            self._selector.unregister(conn.sock)
-        except (KeyError, ValueError, OSError):
-            pass
-        self.release(conn.conn_id, reason)
 
-    @staticmethod
-    def _close_file(conn: _Connection) -> None:
-        if conn.fd is not None:
-            try:
-                os.close(conn.fd)
-            except OSError:
-                pass
-            conn.fd = None
+    def _expect_request(self, conn: Connection) -> None:
+        """The whole next request head must arrive within idle_timeout (however slowly it
+        trickles in: a slowloris client gains nothing by sending a byte at a time)."""
+        conn.expect(self.idle_timeout, "sent no request")
+
+    def _serve_requests(self, conn: Connection) -> None:
+        """Start the response to the next complete request, a few per round at most."""
+        exchange = conn.state
+        if exchange.turn == self.rounds and exchange.served >= REQUESTS_PER_TURN:
+            if exchange.parser.buffered:
+                conn.request_turn()  # the others first; the rest of its requests next round
+            return
+        event = exchange.parser.next_event()
+        if event is None:
+            return
+        if exchange.turn != self.rounds:
+            exchange.turn, exchange.served = self.rounds, 0
+        exchange.served += 1
+        conn.identify()
+        self._start_response(conn, event)
 
     # -- one response -------------------------------------------------------------------
-    def _start_response(self, conn: _Connection, event: Union[Request, Rejected]) -> None:
-        conn.started = time.monotonic()
-        conn.request_head = event.raw
-        conn.method, conn.target = event.method, event.target[:1000]
-        self.emit(Kind.READ, f"Read request from {conn.client}: {_first_line(event.raw)}",
-                  peer=conn.peer, conn=conn.conn_id, size=len(event.raw),
+    def _start_response(self, conn: Connection, event: Union[Request, Rejected]) -> None:
+        exchange = conn.state
+        exchange.started = time.monotonic()
+        exchange.request_head = event.raw
+        exchange.method, exchange.target = event.method, event.target[:1000]
+        self.emit(Kind.READ, f"Read request from {conn.label}: {_first_line(event.raw)}",
+                  peer=conn.peer, conn=conn.id, size=len(event.raw),
                   data=event.raw[:PREVIEW_BYTES])
         if isinstance(event, Rejected):
-            conn.keep_alive = False
+            exchange.keep_alive = False
             response = self._error(event.status, event.detail, list(event.headers))
             head_only = False
         else:
-            conn.keep_alive = event.keep_alive
+            exchange.keep_alive = event.keep_alive
             response = self._respond(event)
             head_only = event.method == "HEAD"
         headers = response.headers
-        if not conn.keep_alive:
+        if not exchange.keep_alive:
             headers.append(("Connection", "close"))
         elif not isinstance(event, Rejected) and event.version == "HTTP/1.0":
             headers.append(("Connection", "keep-alive"))
         head = http.response_head(response.status, headers)
-        conn.status = response.status
-        conn.head_size = len(head)
-        conn.sent = 0
-        conn.out += head
+        exchange.status = response.status
+        exchange.head_size = len(head)
+        exchange.sent_before = conn.bytes_out
+        exchange.sending = True
+        conn.send(head)
         if head_only:
             if response.fd is not None:
                 os.close(response.fd)
         elif response.fd is not None:
-            conn.fd, conn.offset, conn.remaining = response.fd, 0, response.size
+            conn.stream_file(response.fd, 0, response.size)
         else:
-            conn.out += response.body
-        conn.state = _SENDING
-        conn.deadline = conn.started + self.idle_timeout
+            conn.send(response.body)
+        conn.expect(self.idle_timeout, "did not read the response", refresh=True)
 
-    def _send_more(self, conn: _Connection) -> bool:
-        """Send what the socket takes now; True once the whole response is out."""
-        progressed = False
-        try:
-            while True:
-                if conn.out:
-                    sent = conn.sock.send(conn.out)
-                    del conn.out[:sent]
-                    progressed = True
-                    conn.sent += sent
-                    if conn.out:
-                        return False
-                if conn.fd is None:
-                    return True
-                if conn.remaining <= 0:
-                    self._close_file(conn)
-                    return True
-                sent = self._send_file_part(conn)
-                if sent == 0:  # the file got shorter than announced: cannot finish
-                    self._drop(conn, "the file changed while it was being sent")
-                    return False
-                progressed = True
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError as exc:
-            self._drop(conn, plain_reason(exc))
-            return False
-        finally:
-            if progressed:
-                conn.deadline = time.monotonic() + self.idle_timeout
-
-    def _send_file_part(self, conn: _Connection) -> int:
-        count = min(conn.remaining, STREAM_CHUNK)
-        if conn.use_sendfile:
-            try:
-                sent = os.sendfile(conn.sock.fileno(), conn.fd, conn.offset, count)
-            except OSError as exc:
-                if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP,
-                                     getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)):
-                    raise
-                conn.use_sendfile = False  # e.g. a file system without sendfile support
-                return self._send_file_part(conn)
-            conn.sent += sent
-        else:
-            os.lseek(conn.fd, conn.offset, os.SEEK_SET)
-            chunk = os.read(conn.fd, count)
-            sent = len(chunk)
-            conn.out += chunk  # sent by the caller's loop, counted there
-        conn.offset += sent
-        conn.remaining -= sent
-        return sent
-
-    def _response_done(self, conn: _Connection) -> None:
-        self._finish_record(conn, complete=True)
-        if conn.keep_alive:
-            conn.state = _WAITING
-            conn.deadline = time.monotonic() + self.idle_timeout
+    def _finish_record(self, conn: Connection, complete: bool) -> None:
+        exchange = conn.state
+        if not exchange.status:
             return
-        conn.state = _LINGERING
-        conn.deadline = time.monotonic() + min(LINGER_SECONDS, self.idle_timeout)
-        try:
-            conn.sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            self._drop(conn, "")
-            return
-        self._want(conn, selectors.EVENT_READ)
-
-    def _finish_record(self, conn: _Connection, complete: bool) -> None:
-        if not conn.status:
-            return
-        body = max(0, conn.sent - conn.head_size)
-        elapsed = (time.monotonic() - conn.started) * 1000
-        record = RequestRecord(conn.client, conn.method, conn.target, conn.status, body,
-                               round(elapsed, 3), _raw_text(conn.request_head), complete)
-        self.emit(Kind.WROTE, f"Wrote {conn.sent:,} bytes to {conn.client}: HTTP/1.1 "
-                              f"{conn.status} {http.reason(conn.status)}",
-                  peer=conn.peer, conn=conn.conn_id, size=conn.sent)
-        self.emit(Kind.RESULT, record.text, peer=conn.peer, conn=conn.conn_id, size=body,
+        sent = conn.bytes_out - exchange.sent_before
+        body = max(0, sent - exchange.head_size)
+        elapsed = (time.monotonic() - exchange.started) * 1000
+        record = RequestRecord(conn.label, exchange.method, exchange.target, exchange.status,
+                               body, round(elapsed, 3), _raw_text(exchange.request_head),
+                               complete)
+        self.emit(Kind.WROTE, f"Wrote {sent:,} bytes to {conn.label}: HTTP/1.1 "
+                              f"{exchange.status} {http.reason(exchange.status)}",
+                  peer=conn.peer, conn=conn.id, size=sent)
+        self.emit(Kind.RESULT, record.text, peer=conn.peer, conn=conn.id, size=body,
                   result=record)
-        conn.status = 0
-        conn.request_head = b""
+        exchange.status = 0
+        exchange.request_head = b""
 
     # -- choosing the response ----------------------------------------------------------
     def _respond(self, request: Request) -> _Response:

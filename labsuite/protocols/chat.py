@@ -16,8 +16,9 @@ Server to client::
     GOODBYE                 answer to QUIT; the server then closes
 
 Extensions a client written to the paper simply ignores (it looks only at the first word
-of each line): ``HERE <name>`` tells a newcomer who is already in the room, and
-``ERROR <reason>`` explains a refused request. The server never sends an empty line,
+of each line): ``HERE <name>`` tells a newcomer who is already in the room,
+``ERROR <reason>`` explains a refused request, and ``NOTICE <text>`` is news from the
+server itself (``NOTICE The host closed the room.`` just before it closes). The server never sends an empty line,
 which would crash the paper's client.
 
 Nothing here touches a socket or a clock: :class:`ServerConnection` turns one client's
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Hashable, List, Optional, Tuple, Union
 
 from .lines import LineFramer, Overlong
+from .text import clean_text, is_control, name_problem, printable  # noqa: F401 (re-exported)
 
 MAX_LINE = 4096
 MAX_NAME = 32
@@ -85,6 +87,14 @@ def encode_quit() -> bytes:
     return b"QUIT\n"
 
 
+def encode_notice(text: str) -> bytes:
+    return f"NOTICE {one_line(text)}\n".encode()
+
+
+#: What the server tells everyone when the host closes the room.
+ROOM_CLOSED = "The host closed the room."
+
+
 class ServerConnection:
     """Turns the bytes one client sends into commands, whatever the packet boundaries."""
 
@@ -96,6 +106,11 @@ class ServerConnection:
     @property
     def has_partial_line(self) -> bool:
         return self._framer.pending > 0
+
+    @property
+    def in_private(self) -> bool:
+        """The line being received (or the next one) is a private message's content."""
+        return self._private_to is not None
 
     def receive(self, data: bytes) -> List[Command]:
         pending_before = self._framer.pending
@@ -197,6 +212,8 @@ class Outcome:
     close: List[ConnId] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
     members_changed: bool = False
+    #: Connections that were given a private message (their output is not to be shown).
+    private: List[ConnId] = field(default_factory=list)
 
     def send(self, conn: ConnId, data: bytes) -> None:
         self.deliveries.append((conn, data))
@@ -239,7 +256,10 @@ class ChatRoom:
                 self._refuse(outcome, conn, f"Nobody called {command.recipient!r} is in the room.")
             else:
                 outcome.send(target, f"PRIVATE {name}\n{command.text}\n".encode())
-                outcome.notes.append(f"[private] {name} to {self._names[target]}: {command.text}")
+                outcome.private.append(target)
+                # private means private, on the host's screen too: who and how much, no text
+                outcome.notes.append(f"{name} sent a private message to {self._names[target]} "
+                                     f"({len(command.text)} characters)")
         return outcome
 
     def leave(self, conn: ConnId, reason: str = "") -> Outcome:
@@ -255,7 +275,7 @@ class ChatRoom:
             return
         name, problem = check_name(raw_name)
         if problem is None and fold(name) in self._by_key:
-            problem = f"The name {name!r} is already taken; choose another with ADD <name>."
+            problem = f"The name {name!r} is already taken; choose another name."
         if problem is not None:
             self._refuse(outcome, conn, problem)
             return
@@ -295,9 +315,7 @@ def check_name(raw: str) -> Tuple[str, Optional[str]]:
         return name, "A name is needed: ADD <your name>."
     if len(name) > MAX_NAME:
         return name, f"Names can be at most {MAX_NAME} characters long."
-    if any(is_control(ch) or unicodedata.category(ch) == "Cf" for ch in name):
-        # Cf: invisible format characters (zero-width space, direction overrides) would
-        # let "good\u200b" pass for "good"
+    if name_problem(name):  # "good\u200b" would pass for "good", "\u3164" for nobody
         return name, "Names cannot contain control or invisible characters."
     return name, None
 
@@ -307,23 +325,8 @@ def fold(name: str) -> str:
     return unicodedata.normalize("NFKC", name.strip()).casefold()
 
 
-def is_control(ch: str) -> bool:
-    return unicodedata.category(ch) in ("Cc", "Zl", "Zp")
-
-
-def clean_text(text: str) -> str:
-    """Relayed text with control characters made harmless (no terminal escapes)."""
-    if not any(is_control(ch) for ch in text):
-        return text
-    return "".join("\ufffd" if is_control(ch) and ch != "\t" else ch for ch in text)
-
-
 def one_line(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
-
-
-def printable(text: str) -> str:
-    return "".join(ch if not is_control(ch) else "?" for ch in text)
 
 
 # -- the client's side --------------------------------------------------------------------
@@ -367,11 +370,18 @@ class Refused:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """News from the server itself (the NOTICE extension), e.g. the room closing."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Unknown:
     line: str
 
 
-ChatEvent = Union[Joined, Present, Left, Message, Private, Goodbye, Refused, Unknown]
+ChatEvent = Union[Joined, Present, Left, Message, Private, Goodbye, Refused, Notice, Unknown]
 
 
 class ClientParser:
@@ -409,7 +419,8 @@ class ClientParser:
         if word in ("MESSAGE", "PRIVATE"):
             self._body_for = (Message if word == "MESSAGE" else Private, rest.strip())
             return None
-        simple = {"NEW": Joined, "HERE": Present, "LEFT": Left, "ERROR": Refused}
+        simple = {"NEW": Joined, "HERE": Present, "LEFT": Left, "ERROR": Refused,
+                  "NOTICE": Notice}
         if word in simple:
             return simple[word](rest.strip())
         if word == "GOODBYE":
@@ -429,6 +440,8 @@ def transcript_line(event: ChatEvent) -> Optional[str]:
         return f"==> [private] {event.sender}: {event.text}"
     if isinstance(event, Refused):
         return f"==> [server] {event.reason}"
+    if isinstance(event, Notice):
+        return f"==> {event.text}"
     return None
 
 

@@ -97,4 +97,4 @@ def test_server_going_away_ends_the_client_with_status_1():
         server.stop()
         out, err = me.communicate(timeout=10)
     assert me.returncode == 1
-    assert "closed the connection" in err and "Traceback" not in err
+    assert "The host closed the room." in err and "Traceback" not in err

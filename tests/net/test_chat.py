@@ -249,7 +249,7 @@ def test_chat_client_can_retry_a_taken_name(server):
     client.stop()
 
 
-def test_chat_client_says_plainly_when_the_server_goes_away(server):
+def test_chat_client_says_the_host_closed_the_room(server):
     events, sink = collect()
     client = ChatClient("127.0.0.1", server.address[1], name="left behind", on_event=sink)
     client.start()
@@ -262,7 +262,9 @@ def test_chat_client_says_plainly_when_the_server_goes_away(server):
             seen.append(events.get(timeout=0.1))
         except queue.Empty:
             pass
-    assert any(e.kind is Kind.ERROR and "closed the connection" in e.text for e in seen)
+    assert chat.Notice(chat.ROOM_CLOSED) in [e.result for e in seen if e.kind is Kind.RESULT]
+    assert [e.text for e in seen if e.kind is Kind.ERROR] == [chat.ROOM_CLOSED]
+    assert not any(isinstance(e.result, chat.Left) for e in seen)  # nobody "left": it closed
     deadline = time.monotonic() + 3
     while client.running and time.monotonic() < deadline:
         time.sleep(0.01)

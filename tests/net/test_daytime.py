@@ -13,7 +13,7 @@ import pytest
 
 from labsuite.net.daytime import DaytimeQuery, DaytimeResult, DaytimeServer, describe_offset
 from labsuite.net.errors import NetError
-from labsuite.net.events import Kind
+from labsuite.net.events import Kind, preview
 from labsuite.protocols.daytime import MAX_REPLY_BYTES, format_nist, parse_daytime
 from tests.support import closed_port
 
@@ -118,8 +118,7 @@ def test_server_steps_follow_the_course_log(serve, recorder):
     assert texts[0] == "Opened server socket"
     assert texts[1] == f"Bound server socket to {HOST}:{port}"
     wrote = recorder.of(Kind.WROTE)[0]
-    line = data.decode().strip()
-    assert wrote.text == f"Wrote {len(data)} bytes to {HOST}:{wrote.peer[1]}: {line}"
+    assert wrote.text == f"Wrote {len(data)} bytes to {HOST}:{wrote.peer[1]}: {preview(data)}"
     assert wrote.size == len(data) and wrote.data == data
     assert recorder.of(Kind.ACCEPTED)[0].peer == wrote.peer
 

@@ -432,17 +432,17 @@ def test_udp_drops_are_logged_once_not_per_datagram(started):
 
 
 def test_udp_port_taken_fails_start_and_gives_the_tcp_port_back(started, monkeypatch):
-    import labsuite.net.echo as echo_module
+    import labsuite.net.core as core_module
 
-    real_open = echo_module.open_listener
+    real_open = core_module.open_listener
 
-    def udp_taken(service, host, port, kind=socket.SOCK_STREAM):
+    def udp_taken(service, host, port, kind=socket.SOCK_STREAM, **options):
         if kind == socket.SOCK_DGRAM:  # as if another program had the UDP port
             raise net_error(OSError(errno.EADDRINUSE, "in use"), host=host, port=port,
                             action="bind")
-        return real_open(service, host, port, kind)
+        return real_open(service, host, port, kind, **options)
 
-    monkeypatch.setattr(echo_module, "open_listener", udp_taken)
+    monkeypatch.setattr(core_module, "open_listener", udp_taken)
     events = Recorder()
     half = EchoServer(HOST, support.closed_port(), udp=True, on_event=events)
     with pytest.raises(NetError, match="already in use"):

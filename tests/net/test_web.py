@@ -107,6 +107,25 @@ def read_to_end(sock) -> bytes:
     return b"".join(chunks)
 
 
+def read_response(sock):
+    """(status, headers with lower-case names, body) of the next response on ``sock``."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed the connection after {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value for name, _, value in
+               (line.partition(": ") for line in lines[1:])}
+    size = int(headers.get("content-length", 0))
+    while len(body) < size:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection mid-body"
+        body += chunk
+    return int(lines[0].split(" ")[1]), headers, body
+
+
 def raw_get(server, target: str, extra: str = "") -> bytes:
     return exchange(server, f"GET {target} HTTP/1.1\r\nHost: test\r\n{extra}"
                             f"Connection: close\r\n\r\n".encode("latin-1"))
@@ -512,6 +531,9 @@ def test_connections_beyond_the_cap_get_503(site):
     try:
         first = socket.create_connection(server.address, timeout=5)
         second = socket.create_connection(server.address, timeout=5)
+        for sock in (first, second):  # each has asked for something: neither is silent
+            sock.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert read_response(sock)[2] == HELLO
         assert eventually(lambda: server.connection_count == 2)
         with socket.create_connection(server.address, timeout=5) as third:
             response = read_to_end(third)
@@ -523,6 +545,23 @@ def test_connections_beyond_the_cap_get_503(site):
         assert eventually(lambda: server.connection_count == 0)
         assert fetch(server, "/hello.txt")[0] == 200  # room again
     finally:
+        server.stop()
+
+
+def test_silent_connections_make_room_for_a_newcomer(site):
+    """A server full of connections that never sent a request still serves a newcomer
+    at once: the oldest silent connection goes instead."""
+    server = start(site, max_connections=50)
+    silent = [socket.create_connection(server.address, timeout=5) for _ in range(50)]
+    try:
+        assert eventually(lambda: server.connection_count == 50)
+        started = time.monotonic()
+        assert fetch(server, "/hello.txt")[2] == HELLO
+        assert time.monotonic() - started < 5  # (a generous bound: it is immediate)
+        assert closed_because(server, "the server was full and it had not said who it is")
+    finally:
+        for sock in silent:
+            sock.close()
         server.stop()
 
 
