@@ -403,6 +403,7 @@ def run_time(args) -> int:
 
 def run_echo(args) -> int:
     from labsuite.net.echo import EchoClient
+    from labsuite.protocols.text import show_controls
 
     steps = EventPrinter(stream=sys.stderr) if args.verbose else None
     messages = [" ".join(args.text)] if args.text else (line.rstrip("\r\n") for line in sys.stdin)
@@ -411,7 +412,8 @@ def run_echo(args) -> int:
     try:
         for message in messages:
             reply = client.request(message + "\n", timeout=args.timeout)
-            print(reply.text.rstrip("\r\n"), flush=True)
+            # what came back is shown as it is, but a server cannot drive the terminal
+            print(show_controls(reply.text.rstrip("\r\n")), flush=True)
             if steps:
                 steps.line(f"round trip {reply.rtt * 1000:.2f} ms", sys.stderr)
     finally:

@@ -85,6 +85,8 @@ class EchoServer(SelectorServer):
     source = "echo server"
     MODES = tuple(DESIGNS)
     read_pause_output = MAX_PENDING_OUTPUT
+    #: Echo not yet taken by clients, all of them together (each gets a share).
+    output_budget = 16 * 1024 * 1024
     recv_size = CHUNK
 
     def __init__(self, host: str = ports.LOCAL_ONLY, port: int = ports.ECHO,

@@ -51,6 +51,22 @@ def clean_text(text: str) -> str:
     return "".join("\ufffd" if is_control(ch) and ch != "\t" else ch for ch in text)
 
 
+def show_controls(text: str) -> str:
+    """``text`` with control characters (tab excepted) as visible escapes (``\\x1b``), so
+    what a peer sent is shown as it is without driving the terminal."""
+    if not any(is_control(ch) and ch != "\t" for ch in text):
+        return text
+    return "".join(_escape(ch) if is_control(ch) and ch != "\t" else ch for ch in text)
+
+
+def _escape(ch: str) -> str:
+    named = {"\n": "\\n", "\r": "\\r"}
+    if ch in named:
+        return named[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def printable(text: str) -> str:
     """``text`` with control characters as ``?`` (for echoing a bad word back)."""
     return "".join(ch if not is_control(ch) else "?" for ch in text)

@@ -65,6 +65,25 @@ def test_echo_client_reads_lines_from_stdin_and_shows_round_trips():
     assert "Read" not in log  # --quiet keeps only the listening line and errors
 
 
+def test_echo_client_never_lets_a_server_drive_the_terminal():
+    """A hostile "echo server" answers with terminal escapes (set the window title, clear
+    the screen): the client shows them as text."""
+    import socket
+    import threading
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        def answer():
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(100)
+                conn.sendall(b"\x1b]0;pwned\x07\x1b[2J\r\n")  # "hi there, you\n": 14 bytes
+        threading.Thread(target=answer, daemon=True).start()
+        result = run_cli("echo", "127.0.0.1", "--port", str(listener.getsockname()[1]),
+                         "hi", "there,", "you", timeout=20)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert result.stdout == "\\x1b]0;pwned\\x07\\x1b[2J\n", result.stderr
+
+
 def test_daytime_server_and_time_client_in_both_formats():
     for fmt in ("rfc867", "nist"):
         with ServerProcess("daytime", "--port", "0", "--format", fmt) as server:

@@ -316,11 +316,11 @@ def test_chat_client_works_against_a_server_written_to_the_paper():
         events, sink = collect()
         client = ChatClient("127.0.0.1", paper.server_address[1], name="student", on_event=sink)
         client.start()
+        # The paper's server needs each command in its own recv(): each is sent only once
+        # the server has answered the one before, so they never merge.
         assert next_chat_event(events, chat.Joined) == chat.Joined("student")
-        time.sleep(0.05)  # the paper's server needs each command in its own recv()
         client.say("hello paper")
         assert next_chat_event(events, chat.Message) == chat.Message("student", "hello paper")
-        time.sleep(0.05)
         assert client.leave() is True
         paper.shutdown()
 
@@ -416,3 +416,89 @@ def test_running_out_of_file_handles_pauses_accepting_without_spinning():
             sock.close()
         child.kill()
         child.wait(10)
+
+
+@pytest.mark.timeout(60)
+def test_a_thousand_silent_connections_cannot_lock_the_room():
+    """1,000 connections that never send ADD fill the room; a polite newcomer still gets
+    in at once (the oldest silent connection makes room), and so does the next."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2200:
+        pytest.skip(f"needs 2,200 open files, the limit here is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2200), hard))
+    events = []
+    server = ChatServer(port=0, on_event=events.append)
+    server.start()
+    silent = []
+    try:
+        for _ in range(1000):
+            silent.append(socket.create_connection(server.address, timeout=5))
+        deadline = time.monotonic() + 10
+        while server.connection_count < 1000 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.connection_count == 1000
+        for name in ("cool cat", "cold turkey"):
+            started = time.monotonic()
+            peer = Peer(server.address, name)  # waits for NEW <name>
+            assert time.monotonic() - started < 1.0
+            peer.close()
+        assert any("the server was full and it had not said who it is" in e.text
+                   for e in events if e.kind is Kind.CLOSED)
+    finally:
+        for sock in silent:
+            sock.close()
+        server.stop()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_the_host_never_sees_private_text_in_the_log(server):
+    cat, dog = Peer(server.address, "cool cat"), Peer(server.address, "hot dog")
+    secret = "the cake is in the fridge"
+    cat.send(f"PRIVATE hot dog\n{secret}\n")
+    assert dog.expect(secret)[-1] == "PRIVATE cool cat"
+    reads = len([e for e in server.events if e.kind is Kind.READ])
+    cat.send("PRIVATE hot dog\n" + secret[:5])  # the text split across reads
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and \
+            len([e for e in server.events if e.kind is Kind.READ]) == reads:
+        time.sleep(0.005)
+    cat.send(secret[5:] + "\nMESSAGE public words\n")
+    dog.expect(secret)
+    dog.expect("public words")
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and not any("public words" in e.text for e in server.events
+                                                   if e.kind is Kind.INFO):
+        time.sleep(0.01)
+    shown = [(e.text, e.data) for e in server.events]
+    assert not any("fridge" in text or b"fridge" in data or b"cake" in data
+                   for text, data in shown), shown
+    assert "cool cat sent a private message to hot dog (25 characters)" in [t for t, _ in shown]
+    assert any(t.endswith("(private: not shown)") for t, _ in shown)
+    assert "cool cat: public words" in [t for t, _ in shown]  # public talk is still shown
+
+
+def test_a_teacher_may_show_private_text_in_their_own_room():
+    events = []
+    server = ChatServer(port=0, on_event=events.append, show_private=True)
+    server.start()
+    try:
+        cat, dog = Peer(server.address, "cool cat"), Peer(server.address, "hot dog")
+        cat.send("PRIVATE hot dog\nhello there\n")
+        dog.expect("hello there")
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline and not any("hello there" in e.text for e in events):
+            time.sleep(0.01)
+        assert "[private] cool cat to hot dog: hello there" in [e.text for e in events]
+    finally:
+        server.stop()
+
+
+def test_a_client_vanishing_without_quit_is_announced_left(server):
+    stays, goes = Peer(server.address, "stays"), Peer(server.address, "goes")
+    stays.expect("NEW goes")
+    goes.reset()
+    stays.expect("LEFT goes")
+    stays.send("MESSAGE still here\n")
+    stays.expect("still here")

@@ -384,6 +384,35 @@ def test_a_client_that_never_reads_neither_stalls_others_nor_grows_server_memory
     assert server.pending_output == 0
 
 
+def test_many_clients_that_never_read_cost_at_most_the_output_budget(started):
+    """200 clients that send and never read: each is held to its share of the output
+    budget, so together they cannot grow the server's memory beyond it."""
+    server, _ = serve(started, "selector")
+    hogs = []
+    try:
+        for _ in range(200):
+            hog = socket.socket()
+            hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            hog.connect(server.address)
+            hog.setblocking(False)
+            try:
+                while True:  # as much as the kernel takes: far more than a share
+                    hog.send(b"q" * 65536)
+            except BlockingIOError:
+                pass
+            hogs.append(hog)
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline and server.peak_pending_output < \
+                server.output_budget // 2:
+            time.sleep(0.02)
+        assert server.peak_pending_output <= server.output_budget + 200 * 1024
+        with connect(server.address) as polite:  # and the server still serves others
+            assert round_trip(polite, b"still here\n") == b"still here\n"
+    finally:
+        for hog in hogs:
+            hog.close()
+
+
 # -- UDP -----------------------------------------------------------------------------------
 def udp_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -8,6 +8,7 @@ import os
 import re
 import select
 import socket
+import threading
 import time
 import tracemalloc
 
@@ -665,3 +666,51 @@ def test_stop_closes_connections_and_the_port_can_be_reused(site):
         assert fetch(again, "/hello.txt")[2] == HELLO
     finally:
         again.stop()
+
+
+@pytest.mark.timeout(60)
+def test_a_pipelining_client_cannot_make_a_polite_one_wait(site):
+    """120 listings of a 6,000-file folder in one send (the attack was 300): the polite GET
+    that comes in the middle is answered while most of the pipeline is still to come."""
+    folder = site / "crowd"
+    folder.mkdir()
+    for number in range(6000):
+        (folder / f"file-{number:05d}.txt").touch()
+    server = start(site)
+    answered = []
+    done = threading.Event()
+
+    def count_responses(sock):
+        data = b""
+        while len(answered) < 120:
+            chunk = sock.recv(1 << 20)
+            if not chunk:
+                break
+            data += chunk
+            while True:  # count complete responses by their heads and lengths
+                head_end = data.find(b"\r\n\r\n")
+                if head_end < 0:
+                    break
+                length = int(re.search(rb"Content-Length: (\d+)", data[:head_end]).group(1))
+                if len(data) < head_end + 4 + length:
+                    break
+                data = data[head_end + 4 + length:]
+                answered.append(time.monotonic())
+        done.set()
+
+    try:
+        with socket.create_connection(server.address, timeout=30) as greedy:
+            reader = threading.Thread(target=count_responses, args=(greedy,), daemon=True)
+            reader.start()
+            greedy.sendall(b"GET /crowd/ HTTP/1.1\r\nHost: t\r\n\r\n" * 120)
+            deadline = time.monotonic() + 10
+            while not answered and time.monotonic() < deadline:
+                time.sleep(0.005)
+            assert answered, "the pipeline never started"
+            status, _, body = fetch(server, "/hello.txt")
+            polite_done = len(answered)
+            assert status == 200 and body == HELLO
+            assert polite_done < 60, f"the polite GET waited for {polite_done} listings"
+            assert done.wait(30) and len(answered) == 120  # and the greedy one got it all
+    finally:
+        server.stop()

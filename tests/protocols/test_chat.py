@@ -145,6 +145,25 @@ def test_invalid_names_are_refused_and_may_retry(name, problem):
     assert room.handle(0, Add("fine name")).deliveries == [(0, b"NEW fine name\n")]
 
 
+INVISIBLE = ["\u034f", "\ufe0f", "\U000e0100", "\u3164", "\u115f", "\u1160", "\uffa0",
+             "\u2800", "\u17b4", "\u00ad", "\u2060", "\ufeff", "\u00a0", "\u3000"]
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE)
+def test_names_that_differ_only_by_an_invisible_character_are_refused(invisible):
+    room = joined_room("cool cat")
+    for name in ("cool cat" + invisible, "cool" + invisible + " cat", invisible):
+        outcome = room.handle(1, Add(name))  # (spaces at the ends are trimmed: then taken)
+        assert deliveries_to(outcome, 1).startswith(b"ERROR "), name
+    assert room.members == ["cool cat"]
+
+
+@pytest.mark.parametrize("name", ["Zoë", "李小龙", "José María", "Ørjan", "😀 smiley", "a-b_c.d"])
+def test_visible_names_in_any_script_are_welcome(name):
+    room = ChatRoom()
+    assert room.handle(0, Add(name)).deliveries == [(0, f"NEW {name}\n".encode())]
+
+
 def test_names_are_unique_without_regard_to_case_and_are_trimmed():
     room = joined_room("Cool Cat")
     outcome = room.handle(1, Add("  cOOL cAT "))
