@@ -20,9 +20,9 @@ from labsuite.protocols.chat import ChatRoom, Outcome, ServerConnection
 
 from . import ports
 from .core import Connection, SelectorServer, Timer
-from .errors import CONNECT_ERRORS, NetError, explain, net_error
-from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address, preview
-from .service import Service, shutdown_quietly
+from .client import StreamClient
+from .errors import NetError
+from .events import EventCallback, Kind
 
 #: An unfinished line is taken as complete after this much silence (the paper's client
 #: sends "MESSAGE text" with no newline).
@@ -193,108 +193,66 @@ class ChatServer(SelectorServer):
 
 
 # -- the client ---------------------------------------------------------------------------
-class ChatClient(Service):
+class ChatClient(StreamClient):
     """Joins a room and reports what happens as RESULT events carrying chat events.
 
     ``start()`` connects and sends ``ADD <name>``; a refused name arrives as a
     :class:`~labsuite.protocols.chat.Refused` event, and :meth:`join` may try another.
-    When the server drops the connection the client says so (an ERROR event, then
-    CLOSED) and stops itself.
+    Sending never blocks. When the server drops the connection the client says so (an
+    ERROR event, then CLOSED) and stops itself.
     """
 
     source = "chat client"
 
     def __init__(self, host: str, port: int = ports.CHAT, name: str = "",
                  timeout: float = 10.0, on_event: Optional[EventCallback] = None):
-        super().__init__(on_event)
-        self.host, self.port, self.name, self.timeout = host, port, name, timeout
-        self._sock: Optional[socket.socket] = None
-        self._send_lock = threading.Lock()
+        super().__init__(host, port, timeout, on_event)
+        self.name = name
         self._goodbye = threading.Event()
-        self.local: Optional[Address] = None
+        self._parser = chat.ClientParser()
+        self._notice = ""
 
-    def _setup(self) -> None:
+    def on_connected(self) -> None:
         self._goodbye.clear()
-        try:
-            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
-        except CONNECT_ERRORS as exc:
-            raise net_error(exc, host=self.host, port=self.port, timeout=self.timeout) from None
-        sock.settimeout(None)
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
-        self._sock = sock
-        self.local = sock.getsockname()[:2]
-        peer = sock.getpeername()[:2]
-        self.emit(Kind.CONNECTED, f"Connected to {format_address(peer)} from "
-                                  f"{format_address(self.local)}", peer=peer, local=self.local)
-        self.spawn(self._receive, sock, name="chat client reader")
+        self._parser = chat.ClientParser()
+        self._notice = ""
         if self.name:
             self.join(self.name)
 
     def join(self, name: str) -> None:
         self.name = name.strip()
-        self._send(chat.encode_add(self.name))
+        self.send_bytes(chat.encode_add(self.name))
 
     def say(self, text: str) -> None:
-        self._send(chat.encode_say(text))
+        self.send_bytes(chat.encode_say(text))
 
     def whisper(self, recipient: str, text: str) -> None:
-        self._send(chat.encode_whisper(recipient, text))
+        self.send_bytes(chat.encode_whisper(recipient, text))
 
     def leave(self, wait: float = 2.0) -> bool:
-        """Send QUIT and wait for GOODBYE (True if it came), then stop."""
+        """Send QUIT (after everything queued) and wait for GOODBYE (True if it came),
+        then stop."""
         try:
-            self._send(chat.encode_quit())
+            self.send_bytes(chat.encode_quit())
             said_goodbye = self._goodbye.wait(wait)
         except NetError:
             said_goodbye = False
         self.stop()
         return said_goodbye
 
-    def _send(self, data: bytes) -> None:
-        sock = self._sock
-        if sock is None or self.stopping:
-            raise NetError("Not connected to a chat server.")
-        with self._send_lock:
-            try:
-                sock.sendall(data)
-            except OSError as exc:
-                raise net_error(exc, host=self.host, port=self.port) from None
-        self.emit(Kind.WROTE, f"Wrote {len(data)} bytes: {preview(data)}", size=len(data),
-                  data=data[:PREVIEW_BYTES])
+    def on_received(self, data: bytes) -> None:
+        self.log_transfer(Kind.READ, data)
+        for event in self._parser.receive(data):
+            if isinstance(event, chat.Goodbye):
+                self._goodbye.set()
+            elif isinstance(event, chat.Notice):
+                self._notice = event.text  # e.g. the host closed the room: say that
+            self.emit(Kind.RESULT, chat.transcript_line(event) or type(event).__name__,
+                      result=event)
 
-    def _receive(self, sock: socket.socket) -> None:
-        parser = chat.ClientParser()
-        reason = ""
-        while True:
-            try:
-                data = sock.recv(65536)
-            except OSError as exc:
-                reason = "" if self.stopping else explain(exc, self.host, self.port)
-                break
-            if not data:
-                break
-            self.emit(Kind.READ, f"Read {len(data)} bytes: {preview(data)}", size=len(data),
-                      data=data[:PREVIEW_BYTES])
-            for event in parser.receive(data):
-                if isinstance(event, chat.Goodbye):
-                    self._goodbye.set()
-                elif isinstance(event, chat.Notice):
-                    reason = event.text  # e.g. the host closed the room: say that, not "closed"
-                self.emit(Kind.RESULT, chat.transcript_line(event) or type(event).__name__,
-                          result=event)
-        if not self.stopping and not self._goodbye.is_set():
-            self.emit(Kind.ERROR, reason or "The chat server closed the connection.")
-        self.emit(Kind.CLOSED, "Connection closed")
-        if not self.stopping:
-            threading.Thread(target=self.stop, daemon=True).start()
-
-    def _teardown(self) -> None:
-        shutdown_quietly(self._sock)
-
-    def _cleanup(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+    def on_ended(self, why: str) -> None:
+        if not self._goodbye.is_set():
+            if why == "The server closed the connection":
+                why = self._notice or "The chat server closed the connection."
+            self.emit(Kind.ERROR, why)
+        self.emit(Kind.CLOSED, "Connection closed", peer=self.peer)

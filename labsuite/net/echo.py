@@ -21,11 +21,11 @@ from typing import Dict, List, Optional, Union
 
 from ..protocols.echo import DropLog, EchoReply, ReplyMatcher, UdpEchoPolicy
 from . import ports
+from .client import StreamClient
 from .core import Connection, SelectorServer
-from .errors import CONNECT_ERRORS, NetError, closed_reason, explain, net_error
+from .errors import NetError, closed_reason
 from .events import (PREVIEW_BYTES, Address, Event, EventCallback, Kind, count_bytes,
-                     format_address, preview, transfer_text)
-from .service import Service, shutdown_quietly
+                     format_address, preview)
 
 __all__ = ["EchoServer", "EchoClient", "EchoReply"]
 
@@ -198,194 +198,98 @@ def _local_networks() -> List[ipaddress.IPv4Network]:
 
 
 # -- client ---------------------------------------------------------------------------------
-class EchoClient(Service):
+class _Ticket:
+    """One send waiting for its echo (for :meth:`EchoClient.request`)."""
+
+    __slots__ = ("seq", "reply", "arrived")
+
+    def __init__(self):
+        self.seq: Optional[int] = None
+        self.reply: Optional[EchoReply] = None
+        self.arrived = threading.Event()
+
+
+class EchoClient(StreamClient):
     """Connects to an echo server, sends text and times each echo.
 
-    A reader thread matches the echoed stream to the sends by byte offset, because TCP
-    may split or merge them. Events from the reader that arrive while a send is still
-    being written are held back, so the log always shows "Wrote" before its echo.
-    ``on_event`` runs on the client's threads: it should return quickly.
+    The reader matches the echoed stream to the sends by byte offset, because TCP may
+    split or merge them; each send's clock starts when its first byte goes out. Sending
+    never blocks (see :class:`~labsuite.net.client.StreamClient`). ``on_event`` runs on
+    the client's threads: it should return quickly.
     """
 
     source = "echo client"
 
     def __init__(self, host: str, port: int = ports.ECHO, timeout: float = 10.0,
                  on_event: Optional[EventCallback] = None):
-        super().__init__(on_event)
-        self.host = host
-        self.port = port
-        self.timeout = timeout
-        self.peer: Optional[Address] = None
-        self.local: Optional[Address] = None
-        self._sock: Optional[socket.socket] = None
-        self._send_lock = threading.Lock()
-        self._state = threading.Condition(threading.RLock())
-        self._reset()
-
-    def _reset(self) -> None:
+        super().__init__(host, port, timeout, on_event)
         self._matcher = ReplyMatcher()
-        self._writing = False  # a send is between registration and its "Wrote" event
-        self._held: List[tuple] = []
-        self._wanted: Dict[int, Optional[EchoReply]] = {}  # seq -> reply, for request()
-        self._ended: Optional[str] = None  # why the connection is over, once it is
-        self._close_reported = False
+        self._tickets: Dict[int, _Ticket] = {}
         self._warned_unexpected = False
 
-    # -- lifecycle --------------------------------------------------------------------
-    def _setup(self) -> None:
-        self._reset()
-        try:
-            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
-        except CONNECT_ERRORS as exc:
-            raise net_error(exc, host=self.host, port=self.port, action="connect",
-                            timeout=self.timeout) from None
-        sock.settimeout(None)  # an idle echo connection is fine; stop() unblocks reads
-        self._sock = sock
-        self.peer, self.local = sock.getpeername()[:2], sock.getsockname()[:2]
-        self._peer_label = format_address(self.peer)
-        self.emit(Kind.CONNECTED, f"Connected to {format_address(self.peer)} "
-                                  f"from {format_address(self.local)}",
-                  peer=self.peer, local=self.local)
-        self.spawn(self._read_loop, name=f"{self.source} reader")
-
-    def _teardown(self) -> None:
-        self._end("The client was stopped", report=False)
-        shutdown_quietly(self._sock)
-
-    def _cleanup(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-            if not self._close_reported:
-                self.emit(Kind.CLOSED, f"Closed the connection to {format_address(self.peer)}",
-                          peer=self.peer)
-
-    def _end(self, why: str, report: bool) -> bool:
-        """Mark the connection over (once) and wake every request() waiting on it."""
-        with self._state:
-            if self._ended is not None:
-                return False
-            self._ended = why
-            self._close_reported = report
-            self._state.notify_all()
-        if report:
-            self.emit(Kind.CLOSED, why, peer=self.peer)
-        return True
+    def on_connected(self) -> None:
+        self._matcher = ReplyMatcher()
+        self._tickets = {}
+        self._warned_unexpected = False
 
     # -- sending ----------------------------------------------------------------------
     def send(self, data: Union[str, bytes]) -> None:
         """Send ``data``; a RESULT event with an :class:`EchoReply` follows its echo."""
-        self._send(data, wanted=False)
+        self._send(data, None)
 
     def request(self, data: Union[str, bytes], timeout: Optional[float] = None) -> EchoReply:
         """Send ``data`` and wait for all of it to come back; NetError if it does not."""
         limit = self.timeout if timeout is None else timeout
-        seq = self._send(data, wanted=True)
-        if seq is None:
+        ticket = _Ticket()
+        if not self._send(data, ticket):
             return EchoReply(b"", "", 0.0)
-        with self._state:
-            arrived = self._state.wait_for(
-                lambda: self._wanted.get(seq) is not None or self._ended is not None, limit)
-            reply = self._wanted.pop(seq, None)
-            ended = self._ended
-        if reply is not None:
-            return reply
-        problem = NetError(f"{ended} before the echo came back." if arrived and ended else
-                           f"The echo did not come back within {limit:g} seconds.")
-        raise problem
+        if not ticket.arrived.wait(limit):
+            raise NetError(f"The echo did not come back within {limit:g} seconds.")
+        if ticket.reply is None:
+            raise NetError(f"{self.ended or 'The client was stopped'} before the echo came back.")
+        return ticket.reply
 
-    def _send(self, data: Union[str, bytes], wanted: bool) -> Optional[int]:
+    def _send(self, data: Union[str, bytes], ticket: Optional[_Ticket]) -> bool:
         payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         if not payload:
-            return None
-        with self._send_lock:
-            with self._state:
-                sock = self._sock
-                if sock is None or self._ended is not None:
-                    raise NetError(f"{self._ended}: start the echo client again to send."
-                                   if self._ended else
-                                   "The echo client is not connected: start it first.")
-                seq = self._matcher.sent(len(payload), time.monotonic())
-                if wanted:
-                    self._wanted[seq] = None
-                self._writing = True
-            try:
-                sock.sendall(payload)
-            except OSError as exc:
-                self._finish_write(None)
-                if self.stopping:
-                    raise NetError("The client was stopped while sending.") from None
-                raise net_error(exc, host=self.host, port=self.port, action="send") from None
-            self._finish_write(payload)
-        return seq
+            return False
+        if self._sock is None and self.ended is None and not self.stopping:
+            raise NetError("The echo client is not connected: start it first.")
+        self.send_bytes(payload, ticket)
+        return True
 
-    def _finish_write(self, payload: Optional[bytes]) -> None:
-        """Log the write, then whatever the reader held back while it was going on."""
-        with self._state:
-            if payload is not None:
-                self._emit_transfer(Kind.WROTE, payload)
-            self._writing = False
-            held, self._held = self._held, []
-            for item in held:
-                self._publish(*item)
+    def on_writing(self, data: bytes, ticket: Optional[_Ticket]) -> None:
+        seq = self._matcher.sent(len(data), time.monotonic())
+        if ticket is not None:
+            ticket.seq = seq
+            self._tickets[seq] = ticket
 
     # -- receiving --------------------------------------------------------------------
-    def _read_loop(self) -> None:
-        sock = self._sock
-        while True:
-            try:
-                data = sock.recv(CHUNK)
-            except OSError as exc:
-                if not self.stopping:
-                    self._lost(explain(exc, self.host, self.port))
-                return
-            if not data:
-                if not self.stopping:
-                    self._lost("The server closed the connection")
-                return
-            now = time.monotonic()
-            with self._state:
-                self._deliver(Kind.READ, data, None)
-                for seq, reply in self._matcher.received(data, now):
-                    self._deliver(Kind.RESULT, reply, seq)
-                if self._matcher.unexpected and not self._warned_unexpected:
-                    self._warned_unexpected = True
-                    self._deliver(Kind.INFO, "The server sent bytes that echo nothing this "
-                                             "client sent: it may not be an echo server.", None)
-
-    def _deliver(self, kind: Kind, payload, seq: Optional[int]) -> None:
-        if self._writing:
-            self._held.append((kind, payload, seq))
-        else:
-            self._publish(kind, payload, seq)
-
-    def _publish(self, kind: Kind, payload, seq: Optional[int]) -> None:
-        if kind is Kind.READ:
-            self._emit_transfer(Kind.READ, payload)
-        elif kind is Kind.RESULT:
-            reply: EchoReply = payload
+    def on_received(self, data: bytes) -> None:
+        self.log_transfer(Kind.READ, data)
+        for seq, reply in self._matcher.received(data, time.monotonic()):
             self.emit(Kind.RESULT, f"Echo of {count_bytes(len(reply.data))} came back in "
                                    f"{reply.rtt * 1000:.2f} ms: {preview(reply.data)}",
                       peer=self.peer, size=len(reply.data), result=reply)
-            if seq in self._wanted:
-                self._wanted[seq] = reply
-                self._state.notify_all()
-        else:
-            self.emit(kind, payload, peer=self.peer)
+            ticket = self._tickets.pop(seq, None)
+            if ticket is not None:
+                ticket.reply = reply
+                ticket.arrived.set()
+        if self._matcher.unexpected and not self._warned_unexpected:
+            self._warned_unexpected = True
+            self.emit(Kind.INFO, "The server sent bytes that echo nothing this client sent: "
+                                 "it may not be an echo server.", peer=self.peer)
 
-    def _emit_transfer(self, kind: Kind, data: bytes) -> None:
-        head = data[:PREVIEW_BYTES]
-        self.emit(kind, transfer_text(kind, len(data), self._peer_label, preview(head)),
-                  peer=self.peer, size=len(data), data=head)
+    def on_ended(self, why: str) -> None:
+        super().on_ended(why)
+        self._release_waiting()
 
-    def _lost(self, why: str) -> None:
-        """The server ended the connection: say so, then stop this client cleanly."""
-        if not self._end(why, report=True):
-            return
-        while not self.stopping:  # stop() may already be running on another thread
-            if self._lifecycle.acquire(timeout=0.05):
-                try:
-                    self.stop()
-                finally:
-                    self._lifecycle.release()
-                return
+    def _cleanup(self) -> None:
+        super()._cleanup()
+        self._release_waiting()
+
+    def _release_waiting(self) -> None:
+        """Wake every request() still waiting: its echo will not come now."""
+        for ticket in list(self._tickets.values()):
+            ticket.arrived.set()
+        self._tickets.clear()

@@ -75,6 +75,17 @@ class Service:
                 self._running = False
         self.emit(Kind.STOPPED, "Stopped")
 
+    def stop_soon(self) -> None:
+        """Stop from one of this service's own threads, where stop() cannot run (it joins
+        them): on a helper thread of its own, reporting rather than dying if it fails."""
+        def stop() -> None:
+            try:
+                self.stop()
+            except Exception as exc:  # never silently
+                print(f"labsuite: stopping {self.source} failed: {exc!r}", file=sys.stderr)
+
+        threading.Thread(target=stop, name=f"{self.source} stop", daemon=True).start()
+
     def __enter__(self):
         return self.start()
 
