@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Callable, List, Optional
 
-from labsuite import __version__, cli_web
+from labsuite import __version__, cli_code, cli_web
 from labsuite.net import ports
 from labsuite.net.errors import NetError
 from labsuite.net.events import Event, Kind, format_address
@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds to wait for each connection (default 3)")
     probe.set_defaults(handler=run_probe)
     cli_web.add_commands(commands)
+    cli_code.add_commands(commands)
     return parser
 
 
@@ -298,6 +299,7 @@ def close_printers(timeout: float = 1.0) -> None:
 def run_server(args) -> int:
     printer = EventPrinter(quiet=args.quiet)
     service, detail = make_server(args, printer)
+    service.log_steps = not args.quiet  # quiet: reads and writes are not even logged
     stop_requested = threading.Event()
     restore = install_stop_signals(stop_requested.set)
     try:

@@ -49,10 +49,11 @@ START_SECONDS = 15.0
 LISTENING = re.compile(r"listening on \[?([^\s\]]+?)\]?:(\d+)", re.IGNORECASE)
 
 
-def labsuite_commands(mode: str) -> List[List[str]]:
-    """``labsuite serve echo --quiet``, then the direct launcher in case the CLI fails."""
+def labsuite_commands(mode: str, quiet: bool = True) -> List[List[str]]:
+    """``labsuite serve echo --quiet`` (without --quiet: every step printed, as a student
+    watching the log sees it), then the direct launcher in case the CLI fails."""
     cli = [PYTHON, "-m", "labsuite", "serve", "echo", "--host", "127.0.0.1", "--port", "0",
-           "--mode", mode, "--quiet"]
+           "--mode", mode] + (["--quiet"] if quiet else [])
     has_cli = (ROOT / "labsuite" / "cli.py").exists()
     return [cli, direct_command(mode)] if has_cli else [direct_command(mode)]
 
@@ -75,6 +76,7 @@ def servers(profile: Optional[str] = None) -> Dict[str, List[List[str]]]:
     selector = [direct_command("selector", profile)] if profile else labsuite_commands("selector")
     return {
         "labsuite selector": selector,
+        "labsuite selector, log on": labsuite_commands("selector", quiet=False),
         "labsuite threaded": labsuite_commands("threaded"),
         "asyncio": [peer_command("asyncio_echo.py")],
         "threading": [peer_command("threading_echo.py")],
