@@ -216,22 +216,28 @@ def host_name(text: str) -> str:
 class EventPrinter:
     """Prints events as time-stamped lines from any thread, without ever making it wait.
 
-    A server's threads only queue their lines; one writer thread prints them. If the
-    terminal stops reading (a paused pager, Ctrl+S, a full pipe), the server goes on
-    serving: lines beyond a bounded backlog are counted, and the count is printed once
-    the terminal reads again. :func:`close_printers` prints what is left at exit, waiting
-    a moment at most.
+    A server's threads only queue their events; one writer thread turns them into lines
+    and prints whatever has gathered in one write. If the terminal stops reading (a paused
+    pager, Ctrl+S, a full pipe), the server goes on serving: events beyond a bounded
+    backlog are counted, and the count is printed once the terminal reads again.
+    :func:`close_printers` prints what is left at exit, waiting a moment at most.
     """
 
     MAX_WAITING = 10_000
+    BATCH = 1000
 
     def __init__(self, stream=None, quiet: bool = False):
+        import itertools
         import queue
 
         self.stream = stream or sys.stdout
         self.quiet = quiet
-        self._lines: "queue.Queue" = queue.Queue(self.MAX_WAITING)
+        self._items: "queue.SimpleQueue" = queue.SimpleQueue()
+        self._queued = itertools.count(1)  # next() is atomic: any thread may queue
+        self._last_queued = 0
+        self._written = 0
         self._dropped = 0
+        self._second, self._stamp = -1, ""
         self._writer = threading.Thread(target=self._write_lines, name="labsuite printer",
                                         daemon=True)
         self._writer.start()
@@ -240,50 +246,76 @@ class EventPrinter:
     def __call__(self, event: Event) -> None:
         if self.quiet and event.kind is not Kind.ERROR:
             return
-        stamp = time.strftime("%H:%M:%S", time.localtime(event.time))
-        millis = int(event.time * 1000) % 1000
-        stream = sys.stderr if event.kind is Kind.ERROR else self.stream
-        self.line(f"{stamp}.{millis:03d} {event}", stream)
+        self._put(event)
 
     def line(self, text: str, stream=None) -> None:
-        import queue
+        self._put((stream or self.stream, text))
 
-        try:
-            self._lines.put_nowait((stream or self.stream, text))
-        except queue.Full:
+    def _put(self, item) -> None:
+        if self._items.qsize() >= self.MAX_WAITING:
             self._dropped += 1
+            return
+        self._last_queued = next(self._queued)
+        self._items.put(item)
+
+    def _format(self, item):
+        """(stream, line) for a queued event or (stream, text)."""
+        if not isinstance(item, Event):
+            return item
+        second = int(item.time)
+        if second != self._second:
+            self._second = second
+            self._stamp = time.strftime("%H:%M:%S", time.localtime(second))
+        stream = sys.stderr if item.kind is Kind.ERROR else self.stream
+        return stream, f"{self._stamp}.{int(item.time * 1000) % 1000:03d} {item}"
 
     def _write_lines(self) -> None:
+        import queue
+
         while True:
-            item = self._lines.get()
-            try:
-                if item is None:
-                    return
-                stream, text = item
-                if self._dropped:
-                    dropped, self._dropped = self._dropped, 0
-                    text = (f"… {dropped} lines not shown: the terminal was not reading\n"
-                            + text)
+            batch = [self._items.get()]
+            while len(batch) < self.BATCH:
                 try:
-                    stream.write(text + "\n")
-                    stream.flush()
-                except (OSError, ValueError):  # closed pipe: nothing useful left to do
-                    pass
-            finally:
-                self._lines.task_done()
+                    batch.append(self._items.get_nowait())
+                except queue.Empty:
+                    break
+            finished = batch[-1] is None
+            lines = [self._format(item) for item in batch if item is not None]
+            if self._dropped:
+                dropped, self._dropped = self._dropped, 0
+                lines.insert(0, (self.stream, f"… {dropped} lines not shown: the terminal "
+                                              "was not reading"))
+            self._write(lines)
+            self._written += len(batch)
+            if finished:
+                return
+
+    @staticmethod
+    def _write(lines) -> None:
+        """Each run of lines for one stream in one write."""
+        start = 0
+        while start < len(lines):
+            stream = lines[start][0]
+            end = start
+            while end < len(lines) and lines[end][0] is stream:
+                end += 1
+            try:
+                stream.write("".join(text + "\n" for _, text in lines[start:end]))
+                stream.flush()
+            except (OSError, ValueError):  # closed pipe: nothing useful left to do
+                pass
+            start = end
 
     def drain(self, timeout: float = 1.0) -> None:
         """Wait (a moment at most) until every queued line is printed."""
         deadline = time.monotonic() + timeout
-        while self._lines.unfinished_tasks and time.monotonic() < deadline:
+        wanted = self._last_queued
+        while self._written < wanted and time.monotonic() < deadline:
             time.sleep(0.005)
 
     def close(self, timeout: float = 1.0) -> None:
         self.drain(timeout)
-        try:
-            self._lines.put_nowait(None)
-        except Exception:
-            pass
+        self._items.put(None)
 
 
 _PRINTERS: List[EventPrinter] = []
