@@ -31,7 +31,7 @@ def make_web_server(args, on_event: Callable[[Event], None]):
 
 def add_commands(commands) -> None:
     """Add ``get`` to the subcommands."""
-    from labsuite.cli import add_client_options, whole_number
+    from labsuite.cli import add_client_options, positive_seconds, whole_number
 
     get = commands.add_parser(
         "get", help="download a web page and show or save it",
@@ -46,6 +46,10 @@ def add_commands(commands) -> None:
     get.add_argument("--max-redirects", type=whole_number("number of redirects", 0, 100),
                      default=5, metavar="N",
                      help="follow at most N redirects (default 5; 0 shows the redirect itself)")
+    get.add_argument("--max-time", type=positive_seconds, default=None, metavar="S",
+                     help="give up when the whole transfer (connecting, redirects and the "
+                          "body) takes longer than S seconds (default: no limit; --timeout "
+                          "still bounds each wait)")
     add_client_options(get, "seconds to wait for the server at each step")
     get.set_defaults(handler=run_get)
 
@@ -62,7 +66,8 @@ def run_get(args) -> int:
         return EXIT_USAGE
     steps = EventPrinter(stream=sys.stderr) if args.verbose else None
     query = FetchQuery(args.url, save_to=args.output, timeout=args.timeout,
-                       max_redirects=args.max_redirects, on_event=steps)
+                       max_redirects=args.max_redirects, on_event=steps,
+                       max_time=args.max_time)
     result = query.run()
     for line in result.summary_lines(body=not result.saved_to):
         print(line)

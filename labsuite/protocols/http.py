@@ -11,8 +11,11 @@ server needs that does not touch a socket, a file or a clock:
 * :func:`local_path` maps a request target to safe relative path parts, or refuses it:
   ``..`` in any spelling, backslashes, drive letters, NUL bytes and Windows device
   names never reach the file system.
+* :func:`prepare_response`: the framing rules of a response (body or not, Content-Length,
+  whether the connection stays open), decided in one place, h11 style.
 * builders for response heads, dates, the folder listing and error pages, which escape
-  everything they echo.
+  everything they echo; :func:`content_type` from a table shipped here, the same on every
+  machine.
 * for the downloader: URL checks, redirect targets, safe file names and a printable
   preview of a body's first bytes.
 """
@@ -23,12 +26,11 @@ import codecs
 import email.utils
 import functools
 import html
-import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import timezone
 from http import HTTPStatus
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 #: Longest request line accepted (414 beyond), header section (431 beyond) and field count.
@@ -368,6 +370,79 @@ def response_head(status: int, headers: Sequence[Tuple[str, str]]) -> bytes:
     return (text + "\r\n\r\n").encode("latin-1", "replace")
 
 
+#: Statuses whose responses never have a body, nor Content-Length (RFC 9110 8.6, 15.2, 15.3.5,
+#: 15.4.5): every 1xx, 204 No Content and 304 Not Modified.
+_NO_CONTENT = frozenset({204, 304})
+#: Header fields that frame the message: decided by prepare_response, never by the caller.
+_FRAMING_FIELDS = frozenset({"content-length", "transfer-encoding", "connection"})
+
+
+@dataclass(frozen=True)
+class PreparedResponse:
+    """The head to send for one response, and what the rules of HTTP decided about it.
+
+    ``send_body``: whether the body follows the head (not for HEAD, 1xx, 204, 304).
+    ``keep_alive``: whether the connection stays open after this response.
+    ``content_length``: the Content-Length written, None when there is none.
+    """
+
+    head: bytes
+    send_body: bool
+    keep_alive: bool
+    content_length: Optional[int]
+
+
+def prepare_response(request: Union[Request, Rejected, None], status: int,
+                     headers: Sequence[Tuple[str, str]],
+                     body_length: Optional[int]) -> PreparedResponse:
+    """Decide how a response is framed, from the request it answers (RFC 9110, RFC 9112).
+
+    ``request`` is the :class:`Request`, the :class:`Rejected` (the connection then always
+    closes) or None for a client turned away before any request was read. ``headers`` are
+    the caller's (Date, Server, Content-Type...); any Content-Length, Transfer-Encoding or
+    Connection among them is replaced by what the rules give. ``body_length`` None means
+    the length is unknown: the body then ends when the connection closes.
+
+    * no body for HEAD and for 1xx, 204 and 304; Content-Length from ``body_length``,
+      except for 1xx, 204 and 304, which must never carry one (for HEAD it tells the
+      length a GET would get);
+    * the connection stays open for HTTP/1.1 unless the client sent ``Connection: close``,
+      for HTTP/1.0 only when it sent ``keep-alive`` (answered with ``Connection:
+      keep-alive``); never after a Rejected or a turn-away, nor when a body of unknown
+      length is sent; a closing response says ``Connection: close``;
+    * a 1xx response is interim: the connection goes on to the final response, and it is
+      only for HTTP/1.1 requests.
+
+    Raises ValueError for a status outside 100-599, a negative length, or a 1xx that no
+    HTTP/1.1 request asked for (mistakes of the caller, never of a client).
+    """
+    if not 100 <= status <= 599:
+        raise ValueError(f"{status} is not an HTTP status (100-599).")
+    if body_length is not None and body_length < 0:
+        raise ValueError("A body cannot have a negative length.")
+    interim = status < 200
+    if interim and not (isinstance(request, Request) and request.version == "HTTP/1.1"):
+        raise ValueError("A 1xx response can only answer an HTTP/1.1 request.")
+    bodiless = interim or status in _NO_CONTENT
+    send_body = not bodiless and (request is None or request.method != "HEAD")
+    length = None if bodiless else body_length
+    if interim:
+        keep_alive = True
+    elif isinstance(request, Request):
+        keep_alive = request.keep_alive and not (send_body and length is None)
+    else:
+        keep_alive = False
+    fields = [(name, value) for name, value in headers
+              if name.strip().lower() not in _FRAMING_FIELDS]
+    if length is not None:
+        fields.append(("Content-Length", str(length)))
+    if not keep_alive:
+        fields.append(("Connection", "close"))
+    elif not interim and request.version == "HTTP/1.0":
+        fields.append(("Connection", "keep-alive"))
+    return PreparedResponse(response_head(status, fields), send_body, keep_alive, length)
+
+
 def http_date(timestamp: float) -> str:
     """``Sun, 06 Nov 1994 08:49:37 GMT`` for a POSIX timestamp."""
     return email.utils.formatdate(timestamp, usegmt=True)
@@ -395,29 +470,206 @@ def not_modified(modified: float, if_modified_since: Optional[str]) -> bool:
     return since is not None and int(modified) <= since
 
 
-_TYPES = {
-    ".html": "text/html", ".htm": "text/html", ".css": "text/css", ".js": "text/javascript",
-    ".mjs": "text/javascript", ".json": "application/json", ".txt": "text/plain",
-    ".md": "text/markdown", ".csv": "text/csv", ".xml": "application/xml",
-    ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
-    ".ico": "image/vnd.microsoft.icon", ".pdf": "application/pdf", ".zip": "application/zip",
-    ".wasm": "application/wasm", ".woff2": "font/woff2", ".mp4": "video/mp4",
-    ".gz": "application/gzip", ".tgz": "application/gzip", ".bz2": "application/x-bzip2",
-    ".xz": "application/x-xz", ".tar": "application/x-tar",
-    # Source code shows in the browser instead of downloading.
-    ".py": "text/plain", ".c": "text/plain", ".h": "text/plain", ".java": "text/plain",
+#: Content types by file extension, shipped here so every machine answers alike (the
+#: ``mimetypes`` module reads the machine's own files, which differ from one to the next).
+#: Source code is text/plain, so a browser shows it instead of downloading it.
+_TYPE_EXTENSIONS = {
+    # web pages and what they load
+    "text/html": "html htm shtml",
+    "application/xhtml+xml": "xhtml xht",
+    "text/css": "css",
+    "text/javascript": "js mjs cjs",
+    "application/json": "json map jsonc",
+    "application/ld+json": "jsonld",
+    "application/manifest+json": "webmanifest",
+    "application/geo+json": "geojson",
+    "application/wasm": "wasm",
+    "application/xml": "xml xsl xsd dtd rng",
+    "application/xslt+xml": "xslt",
+    "application/rss+xml": "rss",
+    "application/atom+xml": "atom",
+    "text/cache-manifest": "appcache",
+    # plain text and documents
+    "text/plain": (
+        "txt text log conf cfg ini env properties toml lock diff patch asc nfo srt "
+        # source code, shown in the browser
+        "py pyw pyi c h cc cpp cxx hh hpp hxx ino java kt kts scala groovy gradle cs fs vb "
+        "go rs swift m mm rb pl pm php lua r jl dart ts tsx jsx vue svelte elm erl hrl ex "
+        "exs hs lhs ml mli clj cljs lisp el scm rkt f f90 f95 for asm s nasm v sv vhd vhdl "
+        "sh bash zsh fish ps1 bat cmd awk sed sql proto gitignore gitattributes "
+        "editorconfig mk cmake tf hcl nix bzl pas ada adb ads d zig "
+        "nim cr tcl"),
+    "text/markdown": "md markdown mkd",
+    "text/x-rst": "rst",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv tab",
+    "text/calendar": "ics ifb",
+    "text/vcard": "vcf vcard",
+    "text/vtt": "vtt",
+    "text/yaml": "yaml yml",
+    "text/x-tex": "tex ltx sty cls bib",
+    "text/rtf": "rtf",
+    "application/pdf": "pdf",
+    "application/postscript": "ps eps ai",
+    "application/epub+zip": "epub",
+    "application/msword": "doc dot",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-excel": "xls xlt",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.ms-powerpoint": "ppt pps pot",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.openxmlformats-officedocument.presentationml.slideshow": "ppsx",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/vnd.oasis.opendocument.presentation": "odp",
+    "application/vnd.oasis.opendocument.graphics": "odg",
+    "application/vnd.visio": "vsd vsdx",
+    "application/x-ipynb+json": "ipynb",
+    "message/rfc822": "eml mht mhtml",
+    # images
+    "image/png": "png",
+    "image/apng": "apng",
+    "image/jpeg": "jpg jpeg jpe jfif pjpeg pjp",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/avif": "avif",
+    "image/heic": "heic",
+    "image/heif": "heif",
+    "image/jxl": "jxl",
+    "image/jp2": "jp2 j2k",
+    "image/bmp": "bmp dib",
+    "image/tiff": "tif tiff",
+    "image/svg+xml": "svg svgz",
+    "image/vnd.microsoft.icon": "ico cur",
+    "image/x-icns": "icns",
+    "image/x-portable-anymap": "pnm",
+    "image/x-portable-bitmap": "pbm",
+    "image/x-portable-graymap": "pgm",
+    "image/x-portable-pixmap": "ppm",
+    "image/x-xbitmap": "xbm",
+    "image/x-xpixmap": "xpm",
+    "image/x-tga": "tga",
+    "image/vnd.adobe.photoshop": "psd",
+    "image/x-xcf": "xcf",
+    "image/vnd.djvu": "djvu djv",
+    "image/x-exr": "exr",
+    "image/vnd.radiance": "hdr",
+    "image/x-canon-cr2": "cr2",
+    "image/x-nikon-nef": "nef",
+    "image/x-adobe-dng": "dng",
+    # sound
+    "audio/mpeg": "mp3 mpga m2a",
+    "audio/mp4": "m4a m4b",
+    "audio/aac": "aac",
+    "audio/ogg": "ogg oga spx",
+    "audio/opus": "opus",
+    "audio/flac": "flac",
+    "audio/wav": "wav",
+    "audio/webm": "weba",
+    "audio/aiff": "aif aiff aifc",
+    "audio/midi": "mid midi kar",
+    "audio/basic": "au snd",
+    "audio/amr": "amr",
+    "audio/x-matroska": "mka",
+    "audio/x-ms-wma": "wma",
+    "audio/x-mpegurl": "m3u",
+    "application/vnd.apple.mpegurl": "m3u8",
+    "audio/x-scpls": "pls",
+    # video
+    "video/mp4": "mp4 m4v mp4v",
+    "video/webm": "webm",
+    "video/ogg": "ogv",
+    "video/quicktime": "mov qt",
+    "video/x-msvideo": "avi",
+    "video/x-matroska": "mkv mk3d",
+    "video/mpeg": "mpeg mpg mpe m1v m2v",
+    "video/mp2t": "mts m2ts",
+    "video/3gpp": "3gp",
+    "video/3gpp2": "3g2",
+    "video/x-flv": "flv",
+    "video/x-ms-wmv": "wmv",
+    "video/x-ms-asf": "asf asx",
+    "application/dash+xml": "mpd",
+    # fonts
+    "font/woff": "woff",
+    "font/woff2": "woff2",
+    "font/ttf": "ttf",
+    "font/otf": "otf",
+    "font/collection": "ttc",
+    "application/vnd.ms-fontobject": "eot",
+    # archives and compressed data
+    "application/zip": "zip",
+    "application/gzip": "gz tgz",
+    "application/x-bzip2": "bz2 tbz2",
+    "application/x-xz": "xz txz",
+    "application/zstd": "zst",
+    "application/x-lzip": "lz",
+    "application/x-lzma": "lzma",
+    "application/x-compress": "z",
+    "application/x-tar": "tar",
+    "application/x-7z-compressed": "7z",
+    "application/vnd.rar": "rar",
+    "application/x-cpio": "cpio",
+    "application/x-iso9660-image": "iso",
+    "application/x-apple-diskimage": "dmg",
+    "application/java-archive": "jar war ear",
+    "application/vnd.android.package-archive": "apk",
+    "application/vnd.debian.binary-package": "deb",
+    "application/x-rpm": "rpm",
+    "application/x-msi": "msi",
+    "application/x-msdownload": "exe dll",
+    "application/x-sharedlib": "so",
+    "application/x-python-code": "pyc pyo",
+    "application/java-vm": "class",
+    "application/x-sqlite3": "sqlite sqlite3 db",
+    "application/x-shockwave-flash": "swf",
+    "application/x-bittorrent": "torrent",
+    # data, science and security
+    "application/octet-stream": "bin dat img dump pcap pcapng",
+    "application/cbor": "cbor",
+    "application/msgpack": "msgpack",
+    "application/vnd.apache.parquet": "parquet",
+    "application/x-hdf5": "h5 hdf5",
+    "application/x-netcdf": "nc",
+    "application/x-npy": "npy",
+    "application/mathml+xml": "mathml",
+    "application/vnd.google-earth.kml+xml": "kml",
+    "application/vnd.google-earth.kmz": "kmz",
+    "application/gpx+xml": "gpx",
+    "model/gltf+json": "gltf",
+    "model/gltf-binary": "glb",
+    "model/obj": "obj",
+    "model/stl": "stl",
+    "model/vrml": "wrl vrml",
+    "application/pkix-cert": "cer",
+    "application/x-x509-ca-cert": "crt der",
+    "application/x-pem-file": "pem",
+    "application/pkcs12": "p12 pfx",
+    "application/pkcs7-mime": "p7m p7c",
+    "application/pkix-crl": "crl",
+    "application/pgp-signature": "sig",
+    "application/vnd.ms-cab-compressed": "cab",
+    "application/x-chrome-extension": "crx",
+    "application/x-xpinstall": "xpi",
 }
-_TEXT_TYPES = ("application/json", "application/javascript", "application/xml", "image/svg+xml")
+_TYPES = {f".{extension}": kind for kind, extensions in _TYPE_EXTENSIONS.items()
+          for extension in extensions.split()}
+#: Files usually named without an extension that are text.
+_TEXT_NAMES = frozenset({"makefile", "gnumakefile", "dockerfile", "containerfile", "readme",
+                         "license", "licence", "copying", "authors", "changelog", "news",
+                         "todo", "install", "notice", "vagrantfile", "procfile"})
+_TEXT_TYPES = ("application/json", "application/javascript", "application/xml")
 
 
 def content_type(name: str) -> str:
-    """The Content-Type for a file name; text types say they are UTF-8."""
+    """The Content-Type for a file name, from the table above (unknown: octet-stream);
+    text types say they are UTF-8."""
     dot = name.rfind(".")
-    kind = _TYPES.get(name[dot:].lower()) if dot > 0 else None
-    if kind is None:
-        kind = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
-    if kind.startswith("text/") or kind in _TEXT_TYPES:
+    if dot > 0:
+        kind = _TYPES.get(name[dot:].lower(), "application/octet-stream")
+    else:
+        kind = "text/plain" if name.lower() in _TEXT_NAMES else "application/octet-stream"
+    if kind.startswith("text/") or kind in _TEXT_TYPES or kind.endswith(("+xml", "+json")):
         kind += "; charset=utf-8"
     return kind
 
@@ -472,7 +724,10 @@ def _readable(name: str) -> str:
 # -- the client side: URLs, redirects, file names and body previews ---------------------------
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+#: Shown as escapes: C0 and C1 controls (a terminal obeys both), and the invisible
+#: characters that reorder or hide text (zero-width, bidirectional, line separators).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f"
+                      r"\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
 def normalize_url(text: str) -> str:
@@ -536,24 +791,59 @@ _TEXTUAL = ("application/json", "application/javascript", "application/xml",
             "application/xhtml+xml", "image/svg+xml", "application/x-www-form-urlencoded")
 
 
-def body_preview(content_type: Optional[str], start: bytes, max_lines: int = 40) -> Tuple[str, bool]:
-    """(text shown, is_binary) for the first bytes of a body.
+class Preview(NamedTuple):
+    """How the start of a body is shown: ``text`` (escaped, cut to whole lines), whether it
+    is ``binary`` (then nothing is shown), and a ``note`` saying how it was decoded when
+    that is not what the server said ("" when it is)."""
 
-    Text is decoded with the charset the server named (UTF-8 otherwise), cut to
-    ``max_lines`` lines, with control characters shown as escapes so a hostile page cannot
-    drive the terminal. Bodies that are not text give ``("", True)``.
+    text: str
+    binary: bool
+    note: str = ""
+
+
+#: Encodings whose text holds NUL bytes, so a NUL does not mean binary data for them.
+_WIDE_ENCODINGS = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le",
+                             "utf-32-be"})
+
+
+def body_preview(content_type: Optional[str], start: bytes, max_lines: int = 40) -> Preview:
+    """How to show the first bytes of a body: never raises, whatever the server sent.
+
+    Text is decoded with the charset the server named (UTF-8 when it names none, or one
+    that is not a text encoding, with a note), cut to ``max_lines`` lines, with control and
+    invisible characters shown as escapes so a hostile page cannot drive the terminal. A
+    body the named codec cannot decode (UTF-16 without a byte order mark, ``idna``...) is
+    shown as bytes, with a note. Bodies that are not text give ``Preview("", True)``.
     """
-    kind, _, params = (content_type or "").partition(";")
-    kind = kind.strip().lower()
+    kind = (content_type or "").partition(";")[0].strip().lower()
     textual = kind.startswith("text/") or kind in _TEXTUAL or kind.endswith(("+json", "+xml"))
-    if (kind and not textual) or b"\0" in start:
-        return "", True
-    charset = text_encoding(content_type) or "utf-8"
-    text = codecs.getincrementaldecoder(charset)(errors="replace").decode(start, final=False)
+    encoding = text_encoding(content_type)
+    if (kind and not textual) or (b"\0" in start and encoding not in _WIDE_ENCODINGS):
+        return Preview("", True)
+    note = ""
+    charset = named_charset(content_type)
+    if charset and encoding is None:
+        note = (f"The server named the character set {charset[:40]!r}, which is not a text "
+                "encoding: the body is shown as UTF-8.")
+    try:
+        text = codecs.getincrementaldecoder(encoding or "utf-8")(errors="replace") \
+            .decode(start, final=False)
+    except Exception as exc:  # a codec is code the server chose: any failure is shown plainly
+        reason = printable_line(str(exc))[:80] or type(exc).__name__
+        return Preview(_bytes_shown(start, max_lines), False,
+                       f"The server named the character set {charset[:40]!r}, which cannot "
+                       f"decode this body ({reason}): it is shown as bytes.")
     if not kind and text.count("\ufffd") > len(text) // 10:  # unlabelled and not text after all
-        return "", True
+        return Preview("", True)
     lines = text.replace("\r\n", "\n").split("\n")[:max_lines]
-    return "\n".join(printable_line(line) for line in lines), False
+    return Preview("\n".join(printable_line(line) for line in lines), False, note)
+
+
+def _bytes_shown(data: bytes, max_lines: int) -> str:
+    """Bytes as text: printable ASCII as it is, every other byte as ``\\xNN``."""
+    lines = data.replace(b"\r\n", b"\n").split(b"\n")[:max_lines]
+    return "\n".join("".join(chr(byte) if 32 <= byte < 127 or byte == 9 else f"\\x{byte:02x}"
+                              for byte in line) for line in lines)
 
 
 def named_charset(content_type: Optional[str]) -> Optional[str]:
@@ -582,5 +872,12 @@ def text_encoding(content_type: Optional[str]) -> Optional[str]:
 
 
 def printable_line(text: str) -> str:
-    """``text`` with control characters (tab excepted) as visible escapes."""
-    return _CONTROL.sub(lambda m: "\\r" if m.group() == "\r" else f"\\x{ord(m.group()):02x}", text)
+    """``text`` with control and invisible characters (tab excepted) as visible escapes."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match) -> str:
+    code = ord(match.group())
+    if code == 13:
+        return "\\r"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

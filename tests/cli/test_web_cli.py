@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from tests.net.test_fetch import CHUNKED_HEAD, DRIP_HEAD, RawServer
 from tests.support import UNRESOLVABLE_HOST, ServerProcess, closed_port, run_cli
 
 pytestmark = pytest.mark.timeout(60)
@@ -171,7 +172,10 @@ def test_get_with_an_unusable_address_is_a_usage_error(args):
 
 
 @pytest.mark.parametrize("args", [("get",), ("get", "http://h/", "--max-redirects", "x"),
-                                  ("get", "http://h/", "--timeout", "0")])
+                                  ("get", "http://h/", "--timeout", "0"),
+                                  ("get", "http://h/", "--max-time", "0"),
+                                  ("get", "http://h/", "--max-time", "soon"),
+                                  ("get", "http://h/", "--max-time", "nan")])
 def test_get_usage_errors_exit_2(args):
     result = run_cli(*args)
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -225,3 +229,46 @@ def test_get_with_a_charset_that_is_not_text(hostile, charset):
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert "rm -rf ~" in result.stdout.splitlines()
     assert "which is not a text encoding: the body is shown as UTF-8." in result.stdout
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "utf-32", "idna", "undefined"])
+def test_get_with_a_charset_that_cannot_decode_the_body(hostile, charset):
+    result = run_cli("get", f"{hostile.url}/{charset}")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    lines = result.stdout.splitlines()
+    assert "rm -rf ~" in lines  # ASCII bytes read the same either way
+    assert any(line.startswith(f"The server named the character set {charset!r}, which "
+                               "cannot decode this body") for line in lines)
+
+
+@pytest.mark.timeout(20)
+def test_get_max_time_stops_a_dripping_server_with_one_plain_line(tmp_path):
+    target = tmp_path / "drip.txt"
+    with RawServer(DRIP_HEAD, *[b"x"] * 100, gap=0.1) as server:  # 10 s if nothing stops it
+        result = run_cli("get", server.url + "/", "--max-time", "1", "--timeout", "5",
+                         "-o", str(target))
+        assert server.sent < 101
+    line = plain_failure(result)
+    assert line.startswith("labsuite: The download took longer than 1 second, the most "
+                           "allowed for the whole transfer, and was stopped: ")
+    assert line.endswith(" bytes of the body had arrived.")
+    assert result.stdout == "" and sorted(tmp_path.iterdir()) == []
+
+
+def test_get_with_a_negative_chunk_size_is_one_plain_line():
+    with RawServer(CHUNKED_HEAD + b"-5\r\nhello\r\n0\r\n\r\n") as server:
+        result = run_cli("get", server.url + "/", "--timeout", "5")
+    assert plain_failure(result) == ("labsuite: 127.0.0.1 sent a malformed chunk size ('-5') "
+                                     "after 0 bytes of the body, so the rest cannot be read.")
+
+
+def test_get_output_never_writes_through_a_part_link(served, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    target = tmp_path / "out.txt"
+    (tmp_path / "out.txt.part").symlink_to(victim)
+    result = run_cli("get", served.url + "/hello.txt", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes() == HELLO and victim.read_text() == "precious"
+    assert sorted(path.name for path in tmp_path.iterdir()) == \
+        ["out.txt", "out.txt.part", "site", "victim"]  # only the file asked for was added

@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from labsuite.net import fetch
 from labsuite.net.errors import NetError
 from labsuite.net.events import Kind
 from labsuite.net.fetch import FetchQuery, FetchResult
@@ -57,6 +58,11 @@ class Scripted(http.server.BaseHTTPRequestHandler):
             if left:
                 return self.redirect(302, f"/chain/{left - 1}")
             return self.body(200, b"end of the chain", "text/plain")
+        if path.startswith("/slow-chain/"):  # each hop answers after 0.3 s
+            left = int(path.rsplit("/", 1)[1])
+            self.release.wait(0.3)
+            return self.redirect(302, f"/slow-chain/{left - 1}") if left else \
+                self.body(200, b"end of the slow chain", "text/plain")
         if path.startswith("/clear-loop"):  # a Location that would clear the terminal
             return self.redirect(302, "/clear-loop\x1b[2J")
         if path.startswith("/charset-"):
@@ -359,25 +365,51 @@ def test_https_to_a_plain_http_server_is_explained(web):
     assert "secure connection" in caught.value.explanation
 
 
-def not_a_web_server(answer: bytes):
-    """Fetch from a one-connection server that reads the request, sends ``answer``, closes."""
-    listener = socket.create_server(("127.0.0.1", 0))
+class RawServer:
+    """A one-connection server that reads the request, then sends ``pieces`` with ``gap``
+    seconds between them (a dripping server when they are small), then closes. It stops
+    early when the client goes away, so it is bounded by len(pieces) * gap in any case."""
 
-    def serve_once():
-        conn, _ = listener.accept()
+    def __init__(self, *pieces: bytes, gap: float = 0.0):
+        self.pieces, self.gap = pieces, gap
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = "http://127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.sent = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve_once, daemon=True)
+        self._thread.start()
+
+    def _serve_once(self):
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
         with conn:
             conn.recv(1000)
-            conn.sendall(answer)
+            for number, piece in enumerate(self.pieces):
+                if number and self.gap and self._stop.wait(self.gap):
+                    return
+                try:
+                    conn.sendall(piece)
+                except OSError:
+                    return  # the client gave up
+                self.sent += 1
 
-    thread = threading.Thread(target=serve_once, daemon=True)
-    thread.start()
-    try:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self.listener.close()
+        self._thread.join(5)
+
+
+def not_a_web_server(answer: bytes):
+    """Fetch from a one-connection server that reads the request, sends ``answer``, closes."""
+    with RawServer(answer) as server:
         with pytest.raises(NetError) as caught:
-            get("http://127.0.0.1:%d/" % listener.getsockname()[1])
+            get(server.url + "/")
         return caught.value.explanation
-    finally:
-        thread.join(5)
-        listener.close()
 
 
 def test_a_server_that_does_not_speak_http():
@@ -386,6 +418,173 @@ def test_a_server_that_does_not_speak_http():
 
 def test_a_server_that_closes_without_answering():
     assert "closed the connection without answering" in not_a_web_server(b"")
+
+
+CHUNKED_HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
+
+
+@pytest.mark.parametrize("size", [b"-5", b"-0", b"0x5", b"+5", b"5_0", b" 5", b"zz", b"",
+                                  b"1" * 17, b"5 5", b"\xff"])
+def test_malformed_chunk_sizes_are_a_plain_error(size, tmp_path):
+    target = tmp_path / "body.txt"
+    with RawServer(CHUNKED_HEAD + b"3\r\nabc\r\n" + size + b"\r\nhello\r\n0\r\n\r\n") as server:
+        with pytest.raises(NetError) as caught:
+            get(server.url + "/", save_to=str(target))
+    shown = repr(size.decode("latin-1"))
+    assert caught.value.explanation == (
+        f"127.0.0.1 sent a malformed chunk size ({shown}) after 3 bytes of the body, "
+        "so the rest cannot be read.")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("size", [b"5", b"5;name=value", b"5 ;ext", b"5\t", b"00005", b"A"])
+def test_well_formed_chunk_sizes_and_extensions(size):
+    body = b"x" * int(size.split(b";")[0].strip(), 16)
+    with RawServer(CHUNKED_HEAD + size + b"\r\n" + body + b"\r\n0\r\n\r\n") as server:
+        result = get(server.url + "/")
+    assert result.body_size == len(body) and result.body_preview == body.decode()
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "utf-32", "idna", "punycode", "undefined"])
+def test_a_body_no_codec_can_decode_is_shown_as_bytes(scripted, charset):
+    result = get(scripted.url + "/charset-" + charset)
+    assert result.status == 200 and not result.binary
+    assert result.body_preview == "caf\\xc3\\xa9\n"
+    lines = result.summary_lines()
+    assert "caf\\xc3\\xa9" in lines
+    assert any(line.startswith(f"The server named the character set {charset!r}, which cannot "
+                               "decode this body") and line.endswith("it is shown as bytes.")
+               for line in lines)
+    assert result.headline().startswith("HTTP/1.1 200 OK")
+
+
+# -- the whole transfer in bounded time --------------------------------------------------------
+DRIP_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nContent-Type: text/plain\r\n\r\n"
+
+
+@pytest.mark.timeout(15)
+def test_max_time_stops_a_server_that_drips_its_body(tmp_path):
+    target = tmp_path / "drip.txt"
+    with RawServer(DRIP_HEAD, *[b"x"] * 100, gap=0.05) as server:  # 5 s if nothing stops it
+        with pytest.raises(NetError) as caught:
+            get(server.url + "/", timeout=5, max_time=1, save_to=str(target))
+        sent = server.sent
+    explanation = caught.value.explanation
+    assert explanation.startswith("The download took longer than 1 second, the most allowed "
+                                  "for the whole transfer, and was stopped: ")
+    arrived = int(explanation.rsplit(": ", 1)[1].split(" bytes")[0].replace(",", ""))
+    assert 0 < arrived < 100 and sent < 101  # stopped long before the server was done
+    assert explanation.endswith(f"{arrived:,} bytes of the body had arrived.")
+    assert os.listdir(tmp_path) == []  # and nothing left behind
+
+
+@pytest.mark.timeout(15)
+def test_max_time_stops_a_server_that_drips_its_headers():
+    pieces = [b"HTTP/1.1 200 OK\r\n"] + [b"X-Slow: yes\r\n"] * 100 + [b"\r\n"]
+    with RawServer(*pieces, gap=0.05) as server:
+        with pytest.raises(NetError) as caught:
+            get(server.url + "/", timeout=5, max_time=0.5)
+        assert server.sent < len(pieces)
+    assert caught.value.explanation.endswith("and was stopped: the page itself had not "
+                                             "begun to arrive.")
+
+
+@pytest.mark.timeout(15)
+def test_max_time_counts_redirects_too(scripted):
+    """Each hop answers well within both limits; the chain of them does not."""
+    with pytest.raises(NetError) as caught:
+        get(scripted.url + "/slow-chain/5", timeout=5, max_time=1)
+    assert caught.value.explanation == (
+        "The download took longer than 1 second, the most allowed for the whole transfer, "
+        "and was stopped: the page itself had not begun to arrive.")
+
+
+def test_max_time_leaves_a_quick_download_alone(web):
+    result = get(web.url + "/data.bin", max_time=30)
+    assert result.status == 200 and result.body_size == 3 * 1024 * 1024 + 17
+
+
+@pytest.mark.timeout(15)
+def test_max_time_in_the_background_is_an_error_event():
+    done = threading.Event()
+    events = []
+    with RawServer(DRIP_HEAD, *[b"x"] * 100, gap=0.05) as server:
+        query = FetchQuery(server.url + "/", timeout=5, max_time=0.5,
+                           on_event=lambda e: (events.append(e),
+                                               e.kind in (Kind.ERROR, Kind.RESULT) and done.set()))
+        query.start()
+        assert done.wait(10)
+        query.stop()
+    errors = [event.text for event in events if event.kind is Kind.ERROR]
+    assert len(errors) == 1 and "took longer than 0.5 seconds" in errors[0]
+
+
+# -- files are created new, never through a link -------------------------------------------
+def test_saving_never_writes_through_a_part_link(web, downloads, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    target = downloads / "hello.txt"
+    os.symlink(victim, downloads / "hello.txt.part")
+    result = get(web.url + "/hello.txt", save_to=str(target))
+    assert result.saved_to == str(target) and target.read_bytes() == HELLO
+    assert victim.read_bytes() == b"precious"
+    assert os.readlink(downloads / "hello.txt.part") == str(victim)  # not ours: left alone
+    assert sorted(os.listdir(downloads)) == ["hello.txt", "hello.txt.part"]
+
+
+def test_a_taken_part_name_is_never_reused(web, downloads, tmp_path):
+    target = downloads / "hello.txt"
+    (downloads / "hello.txt.part").write_bytes(b"someone else's download")
+    os.symlink(tmp_path / "nowhere", downloads / "hello.txt.1.part")  # dangling
+    assert get(web.url + "/hello.txt", save_to=str(target)).saved_to == str(target)
+    assert target.read_bytes() == HELLO
+    assert (downloads / "hello.txt.part").read_bytes() == b"someone else's download"
+    assert not (tmp_path / "nowhere").exists()
+    assert sorted(os.listdir(downloads)) == ["hello.txt", "hello.txt.1.part", "hello.txt.part"]
+
+
+def test_when_every_part_name_is_taken_it_is_a_plain_error(web, downloads, monkeypatch):
+    monkeypatch.setattr(fetch, "PART_NAMES", 2)
+    for name in ("x.txt.part", "x.txt.1.part"):
+        (downloads / name).write_bytes(b"taken")
+    with pytest.raises(NetError) as caught:
+        get(web.url + "/hello.txt", save_to=str(downloads / "x.txt"))
+    assert "x.txt.part and 1 other names for the unfinished download are already taken" \
+        in caught.value.explanation
+    assert sorted(os.listdir(downloads)) == ["x.txt.1.part", "x.txt.part"]
+
+
+def test_a_link_named_like_the_file_is_replaced_not_followed(web, downloads, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    target = downloads / "page.txt"
+    os.symlink(victim, target)
+    get(web.url + "/hello.txt", save_to=str(target))
+    assert not target.is_symlink() and target.read_bytes() == HELLO
+    assert victim.read_bytes() == b"precious"
+
+
+def test_saving_into_a_folder_never_follows_a_link_with_the_name(web, downloads, tmp_path):
+    os.symlink(tmp_path / "created-elsewhere", downloads / "hello.txt")  # dangling
+    result = get(web.url + "/hello.txt", save_to=str(downloads))
+    assert result.saved_to == str(downloads / "hello (1).txt")
+    assert not (tmp_path / "created-elsewhere").exists()
+
+
+def test_a_part_file_replaced_meanwhile_is_not_renamed(web, downloads, monkeypatch):
+    target = downloads / "hello.txt"
+    written = fetch._Download.write
+
+    def write_then_swap(self, data):
+        written(self, data)
+        os.replace(self.path, str(downloads / "moved"))  # someone takes the file away...
+        (downloads / "hello.txt.part").write_bytes(b"theirs")  # ...and puts theirs there
+
+    monkeypatch.setattr(fetch._Download, "write", write_then_swap)
+    with pytest.raises(NetError) as caught:
+        get(web.url + "/hello.txt", save_to=str(target))
+    assert "was replaced by someone else meanwhile" in caught.value.explanation
+    assert not target.exists() and (downloads / "hello.txt.part").read_bytes() == b"theirs"
 
 
 def test_a_truncated_body_is_an_error_and_leaves_no_file(scripted, tmp_path):

@@ -285,10 +285,165 @@ def test_not_modified_compares_whole_seconds():
     ("pic.png", "image/png"), ("photo.JPG", "image/jpeg"), ("notes.txt", "text/plain; charset=utf-8"),
     ("lab.py", "text/plain; charset=utf-8"), ("archive.tar.gz", "application/gzip"),
     ("noextension", "application/octet-stream"), (".bashrc", "application/octet-stream"),
-    ("x.unknownext", "application/octet-stream"),
+    ("x.unknownext", "application/octet-stream"), ("Makefile", "text/plain; charset=utf-8"),
+    ("feed.atom", "application/atom+xml; charset=utf-8"), ("logo.svg", "image/svg+xml; charset=utf-8"),
+    ("song.mp3", "audio/mpeg"), ("clip.webm", "video/webm"), ("font.woff2", "font/woff2"),
+    ("report.pdf", "application/pdf"), ("sheet.xlsx", "application/vnd.openxmlformats-"
+                                                      "officedocument.spreadsheetml.sheet"),
+    ("slides.ODP", "application/vnd.oasis.opendocument.presentation"),
+    ("config.yaml", "text/yaml; charset=utf-8"), ("main.rs", "text/plain; charset=utf-8"),
+    ("favicon.ico", "image/vnd.microsoft.icon"), ("app.wasm", "application/wasm"),
+    ("name.", "application/octet-stream"), ("a.b.c.unknown", "application/octet-stream"),
 ])
 def test_content_types(name, expected):
     assert http.content_type(name) == expected
+
+
+def test_the_type_table_is_well_formed_and_large():
+    assert len(http._TYPES) >= 300
+    for extension, kind in http._TYPES.items():
+        assert re.fullmatch(r"\.[a-z0-9_+-]+", extension), extension
+        assert re.fullmatch(r"[a-z]+/[a-z0-9.+-]+", kind, re.IGNORECASE), kind
+    text = [name for name in ("a.html", "a.csv", "a.md", "a.xml", "a.json", "a.rss", "a.c")]
+    assert all(http.content_type(name).endswith("; charset=utf-8") for name in text)
+    assert not any(http.content_type(f"a{ext}").endswith("charset=utf-8")
+                   for ext in (".png", ".zip", ".mp4", ".woff", ".exe", ".bin"))
+
+
+def test_content_types_never_consult_the_machine(tmp_path):
+    """The answers come from the module's table: mimetypes is not even initialised, and
+    what this machine's mimetypes would say changes nothing."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from labsuite.protocols import http\n"
+        "names = ['a.html', 'b.zzz', 'Makefile', 'c.PNG', 'd', 'e.tar.gz']\n"
+        "first = [http.content_type(name) for name in names]\n"
+        "import mimetypes\n"
+        "print(mimetypes.inited)\n"
+        "mimetypes.add_type('text/x-weird', '.png')\n"
+        "mimetypes.add_type('text/x-weird', '.zzz')\n"
+        "print(first == [http.content_type(name) for name in names])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=30)
+    assert done.stdout.split() == ["False", "True"], done.stderr
+
+
+# -- framing a response ---------------------------------------------------------------------
+STATUSES = [100, 101, 103, 200, 201, 204, 206, 301, 304, 307, 400, 404, 416, 500, 503]
+CONNECTIONS = [None, "close", "keep-alive", "Keep-Alive", "keep-alive, close", "Upgrade",
+               "TE,  CLOSE", "keep-alive,upgrade"]
+LENGTHS = [0, 17, None]
+
+
+def request_for(method: str, version: str, connection) -> Request:
+    extra = f"Connection: {connection}\r\n" if connection is not None else ""
+    return only(f"{method} / {version}\r\nHost: h\r\n{extra}\r\n".encode())
+
+
+def head_fields(head: bytes):
+    lines = head.decode("latin-1").split("\r\n")
+    assert head.endswith(b"\r\n\r\n") and lines[-2:] == ["", ""]
+    return lines[0], [tuple(line.split(": ", 1)) for line in lines[1:-2]]
+
+
+def client_reading(prepared, method: str, body: bytes):
+    """What the standard library's client makes of the response: (closes?, body read)."""
+    import http.client as client
+    import io
+
+    class Wire:
+        def makefile(self, mode):
+            return io.BytesIO(prepared.head + (body if prepared.send_body else b""))
+
+    response = client.HTTPResponse(Wire(), method=method)
+    response.begin()
+    return response.will_close, response.read()
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("version", ["HTTP/1.0", "HTTP/1.1"])
+@pytest.mark.parametrize("connection", CONNECTIONS)
+def test_prepare_response_follows_the_rules(status, method, version, connection):
+    request = request_for(method, version, connection)
+    tokens = {token.strip().lower() for token in (connection or "").split(",")}
+    for length in LENGTHS:
+        caller = [("Date", "d"), ("Content-Length", "999"), ("Server", "s"),
+                  ("connection", "upgrade"), ("Transfer-Encoding", "chunked")]
+        if status < 200 and version == "HTTP/1.0":  # RFC 9110 15.2: never to a 1.0 client
+            with pytest.raises(ValueError):
+                http.prepare_response(request, status, caller, length)
+            continue
+        prepared = http.prepare_response(request, status, caller, length)
+        status_line, fields = head_fields(prepared.head)
+        names = [name.lower() for name, _ in fields]
+        assert status_line == f"HTTP/1.1 {status} {http.reason(status)}"
+        assert names[:2] == ["date", "server"] and "transfer-encoding" not in names
+        no_content = status < 200 or status in (204, 304)
+        # the body: never for HEAD, 1xx, 204, 304
+        assert prepared.send_body is (method == "GET" and not no_content)
+        # Content-Length: the body's length (for HEAD too), never for 1xx, 204, 304
+        expected_length = None if no_content else length
+        assert prepared.content_length == expected_length
+        assert [value for name, value in fields if name == "Content-Length"] == \
+            ([] if expected_length is None else [str(expected_length)])
+        # the connection
+        if status < 200:
+            keep = True  # interim: the final response follows
+        elif "close" in tokens:
+            keep = False
+        elif version == "HTTP/1.0" and "keep-alive" not in tokens:
+            keep = False
+        else:  # open unless a body of unknown length must be ended by closing
+            keep = not (prepared.send_body and length is None)
+        assert prepared.keep_alive is keep, (length, prepared)
+        said = [value for name, value in fields if name == "Connection"]
+        if status < 200:
+            assert said == []
+        elif not keep:
+            assert said == ["close"]
+        else:
+            assert said == (["keep-alive"] if version == "HTTP/1.0" else [])
+        if status >= 200:  # and a real client reads it the same way
+            body = b"x" * (17 if length is None else length)
+            closes, read = client_reading(prepared, method, body)
+            assert closes is not keep
+            assert read == (body if prepared.send_body else b"")
+
+
+@pytest.mark.parametrize("method, send_body", [("GET", True), ("HEAD", False), ("", True)])
+def test_after_a_rejected_request_the_connection_closes(method, send_body):
+    rejected = Rejected(400, "bad", b"", method, "/")
+    for length in (0, 5, None):
+        prepared = http.prepare_response(rejected, 400, [("X", "y")], length)
+        assert not prepared.keep_alive and prepared.send_body is send_body
+        assert prepared.head.endswith(b"\r\nConnection: close\r\n\r\n")
+        assert (b"Content-Length: 5\r\n" in prepared.head) is (length == 5)
+
+
+def test_a_turn_away_closes_and_sends_its_page():
+    prepared = http.prepare_response(None, 503, [("Retry-After", "1")], 12)
+    assert prepared == http.PreparedResponse(
+        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 12\r\n"
+        b"Connection: close\r\n\r\n", True, False, 12)
+
+
+def test_parsed_rejections_close_too():
+    for event in parse_all(b"DELETE / HTTP/1.1\r\nHost: h\r\n\r\n"):
+        prepared = http.prepare_response(event, event.status, event.headers, 10)
+        assert b"Allow: GET, HEAD\r\n" in prepared.head and not prepared.keep_alive
+
+
+@pytest.mark.parametrize("request_, status, length", [
+    (None, 99, 0), (None, 600, 0), (None, 200, -1),
+    (None, 100, None), (Rejected(400, "x"), 103, None),
+])
+def test_prepare_response_refuses_what_no_server_may_send(request_, status, length):
+    with pytest.raises(ValueError):
+        http.prepare_response(request_, status, [], length)
 
 
 def test_error_page_escapes_what_it_echoes():
@@ -373,17 +528,18 @@ def test_file_name_for(url, name):
 
 
 def test_body_preview_text_binary_and_escapes():
-    text, binary = http.body_preview("text/plain; charset=utf-8", "é\x1b[31m\r\nline2".encode())
-    assert not binary and text == "é\\x1b[31m\nline2"
-    assert http.body_preview("image/png", b"\x89PNG") == ("", True)
-    assert http.body_preview("text/plain", b"a\x00b") == ("", True)
-    assert http.body_preview(None, b"\xff\xfe\xfd\xfc") == ("", True)
-    assert http.body_preview(None, b"plain") == ("plain", False)
-    assert http.body_preview('text/html; charset="latin-1"', b"caf\xe9") == ("café", False)
-    assert http.body_preview("text/html; charset=bogus", b"ok") == ("ok", False)
-    lines, _ = http.body_preview("text/plain", b"x\n" * 100, max_lines=40)
+    text, binary, note = http.body_preview("text/plain; charset=utf-8",
+                                           "é\x1b[31m\r\nline2".encode())
+    assert not binary and text == "é\\x1b[31m\nline2" and note == ""
+    assert http.body_preview("image/png", b"\x89PNG") == ("", True, "")
+    assert http.body_preview("text/plain", b"a\x00b") == ("", True, "")
+    assert http.body_preview(None, b"\xff\xfe\xfd\xfc") == ("", True, "")
+    assert http.body_preview(None, b"plain") == ("plain", False, "")
+    assert http.body_preview('text/html; charset="latin-1"', b"caf\xe9") == ("café", False, "")
+    assert http.body_preview("text/html; charset=bogus", b"ok")[:2] == ("ok", False)
+    lines = http.body_preview("text/plain", b"x\n" * 100, max_lines=40).text
     assert lines.count("\n") == 39
-    cut, _ = http.body_preview("text/plain", "aé".encode()[:2])  # cut inside a character
+    cut = http.body_preview("text/plain", "aé".encode()[:2]).text  # cut inside a character
     assert cut == "a"
 
 
@@ -392,8 +548,61 @@ def test_codecs_that_are_not_text_encodings_fall_back_to_utf8(charset):
     content_type = f"text/plain; charset={charset}"
     assert http.text_encoding(content_type) is None
     assert http.named_charset(content_type) == charset
-    assert http.body_preview(content_type, "aGVsbG8= é".encode() + b"\xff") \
-        == ("aGVsbG8= é\ufffd", False)
+    assert http.body_preview(content_type, "aGVsbG8= é".encode() + b"\xff") == (
+        "aGVsbG8= é\ufffd", False, f"The server named the character set {charset!r}, which "
+                                    "is not a text encoding: the body is shown as UTF-8.")
+
+
+#: Codecs Python knows as text encodings that raise instead of replacing what they cannot
+#: decode, whatever errors= says.
+UNDECODABLE = ["utf-16", "utf-32", "idna", "punycode", "undefined"]
+
+
+@pytest.mark.parametrize("charset", UNDECODABLE)
+def test_a_body_the_codec_cannot_decode_is_shown_as_bytes(charset):
+    preview = http.body_preview(f"text/html; charset={charset}", "café\n\x1b[2Jx\ty".encode())
+    assert preview.text == "caf\\xc3\\xa9\n\\x1b[2Jx\ty" and not preview.binary
+    assert preview.note.startswith(f"The server named the character set {charset!r}, which "
+                                   "cannot decode this body (")
+    assert preview.note.endswith("): it is shown as bytes.")
+    assert "\x1b" not in preview.text + preview.note
+
+
+def test_bytes_shown_are_cut_to_whole_lines():
+    preview = http.body_preview("text/plain; charset=undefined", b"line\r\n" * 100, 40)
+    assert preview.text.split("\n") == ["line"] * 40
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "utf-32", "UTF-16LE", "utf_32_be"])
+def test_wide_encodings_with_nul_bytes_are_text(charset):
+    body = "café\nsecond".encode(charset.replace("_", "-"))
+    if charset.lower() in ("utf-16", "utf-32"):
+        assert body[:2] in (b"\xff\xfe", b"\xfe\xff")  # with a byte order mark
+    assert http.body_preview(f"text/plain; charset={charset}", body) == \
+        ("café\nsecond", False, "")
+
+
+def test_every_codec_python_knows_gives_a_preview_without_raising():
+    import encodings.aliases
+
+    bodies = [b"", b"caf\xc3\xa9\n", bytes(range(1, 256)), b"\\N{", b"+AGEA-", b"\xff\xfe\x00",
+              b"xn--", b"\\u12"]
+    for name in sorted(set(encodings.aliases.aliases.values()) | set(UNDECODABLE)):
+        for body in bodies:
+            for cut in range(len(body) + 1):
+                preview = http.body_preview(f"text/plain; charset={name}", body[:cut])
+                assert isinstance(preview.text, str) and isinstance(preview.note, str), name
+                assert not http._CONTROL.search(preview.text.replace("\n", "")), (name, body)
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("a\x1bb", "a\\x1bb"), ("\x9b2J", "\\x9b2J"), ("\x85next", "\\x85next"), ("tab\tok", "tab\tok"),
+    ("cr\r", "cr\\r"), ("\u202eevil", "\\u202eevil"), ("zero\u200bwidth", "zero\\u200bwidth"),
+    ("line\u2028sep", "line\\u2028sep"), ("\ufeffbom", "\\ufeffbom"), ("\u2066iso\u2069", "\\u2066iso\\u2069"),
+    ("plain é ☕ 中", "plain é ☕ 中"), ("\xa0nbsp", "\xa0nbsp"),
+])
+def test_printable_line_shows_controls_and_invisible_characters(text, shown):
+    assert http.printable_line(text) == shown
 
 
 def test_text_encodings_are_recognised():
