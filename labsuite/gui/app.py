@@ -7,7 +7,6 @@ same window without entering the main loop, which is how the tests drive it.
 from __future__ import annotations
 
 import gc
-import os
 import re
 import signal
 import sys
@@ -21,21 +20,15 @@ from typing import Dict, List, Optional, Sequence
 from labsuite import __version__
 
 from . import style
-from .chat_tab import ChatTab
-from .echo_tab import EchoTab
 from .fonts import FontScaler
-from .network_tab import NetworkTab
-from .panels import Tab
 from .pump import EventPump
 from .settings import Settings
-from .statusbar import StatusBar
-from .time_tab import TimeTab
-from .web_tab import WebTab
+from .tabs import ChatTab, EchoTab, NetworkTab, TimeTab, WebTab
+from .widgets import StatusBar, Tab
 
 TITLE = "labsuite"
 #: Closing waits at most this long for all services together (they stop in parallel).
 STOP_SECONDS = 0.8
-REPORT_MAPPED_ENV = "LABSUITE_REPORT_MAPPED"
 
 PACKAGE = Path(__file__).resolve().parents[1]
 ICON_FILES = (PACKAGE.parent / "icons" / "labsuite.png", PACKAGE / "assets" / "icon.png")
@@ -236,8 +229,6 @@ def run_app(argv: Optional[Sequence[str]] = None) -> int:
               "see labsuite --help.", file=sys.stderr)
         return 1
     previous = _close_on_signals(app)
-    if os.environ.get(REPORT_MAPPED_ENV):
-        _report_when_mapped(app.root)
     try:
         app.root.mainloop()
     finally:
@@ -247,19 +238,6 @@ def run_app(argv: Optional[Sequence[str]] = None) -> int:
     del app
     gc.collect()  # free the window's objects here, on the Tk thread, not in a worker
     return 0
-
-
-def _process_age() -> float:
-    """Seconds since this process started (Linux: from /proc; else since this import)."""
-    try:
-        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-        return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, AttributeError):
-        return time.monotonic() - _IMPORTED
-
-
-_IMPORTED = time.monotonic()
 
 
 def _close_on_signals(app: LabSuiteApp) -> dict:
@@ -280,14 +258,3 @@ def _close_on_signals(app: LabSuiteApp) -> dict:
                 break
     return previous
 
-
-def _report_when_mapped(root: tk.Tk) -> None:
-    """Print "mapped <seconds since the process started>" once the window is on screen
-    and drawn (the startup benchmark reads it)."""
-
-    def on_map(event):
-        if event.widget is root and not getattr(root, "_labsuite_mapped", False):
-            root._labsuite_mapped = True
-            root.after_idle(lambda: print(f"mapped {_process_age():.3f}", flush=True))
-
-    root.bind("<Map>", on_map, add="+")

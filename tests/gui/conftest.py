@@ -56,6 +56,16 @@ def pump_for(root, seconds: float) -> None:
         time.sleep(0.005)
 
 
+def start_tab_server(app, title: str):
+    """Start the server of tab ``title`` (with its other options as set) on a free
+    loopback port, and wait until it runs; returns the tab."""
+    tab = app.select(title)
+    tab.server.port_box.set_port(free_port())
+    tab.server.toggle_button.invoke()
+    wait_until(app.root, lambda: tab.server.running, message=f"the {title} server to start")
+    return tab
+
+
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
     """A loopback port nothing uses right now (TCP by default)."""
     with socket.socket(socket.AF_INET, kind) as probe:

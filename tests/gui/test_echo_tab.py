@@ -6,9 +6,9 @@ import socket
 
 import pytest
 
-from labsuite.gui.server_controls import STOPPED_TEXT
+from labsuite.gui.widgets.server_controls import STOPPED_TEXT
 
-from .conftest import free_port, port_is_free, screenshot, wait_until
+from .conftest import free_port, port_is_free, screenshot, start_tab_server, wait_until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -17,9 +17,7 @@ def start_server(app, mode="selector", udp=False):
     tab = app.select("Echo")
     tab.set_mode(mode)
     tab.udp.set(udp)
-    tab.server.port_box.set_port(free_port())
-    tab.server.toggle_button.invoke()
-    wait_until(app.root, lambda: tab.server.running, message="the echo server to start")
+    start_tab_server(app, "Echo")
     return tab, tab.server.service.address[1]
 
 
@@ -166,7 +164,7 @@ def after_fires(root, delay_ms=10, timeout=5.0):
 
 
 def wrote_lines(tab):
-    return tab.log.content().count("Wrote 65536 bytes")
+    return tab.log.content().count("Wrote 65,536 bytes")
 
 
 @pytest.mark.timeout(40)

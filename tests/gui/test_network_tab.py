@@ -10,8 +10,8 @@ import socket
 
 import pytest
 
-from labsuite.gui.console_view import RECEIVED, SENT, Transcript
-from labsuite.gui.network_tab import NetworkTab
+from labsuite.gui.widgets.console_view import RECEIVED, SENT, Transcript
+from labsuite.gui.tabs.network import NetworkTab
 from labsuite.gui.settings import Settings
 from labsuite.net.chat import ChatServer
 from labsuite.net.doctor import Step

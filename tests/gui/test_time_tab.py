@@ -6,10 +6,10 @@ import socket
 
 import pytest
 
-from labsuite.gui.time_tab import LocalTimeServers
+from labsuite.gui.tabs.time import LocalTimeServers
 from labsuite.net.sntp import SntpServer
 
-from .conftest import free_port, port_is_free, screenshot, wait_until
+from .conftest import free_port, port_is_free, screenshot, start_tab_server, wait_until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -23,10 +23,7 @@ def query(app, tab, protocol, port, host="127.0.0.1"):
 
 
 def test_query_the_tab_own_daytime_server(app):
-    tab = app.select("Time")
-    tab.server.port_box.set_port(free_port())
-    tab.server.toggle_button.invoke()
-    wait_until(app.root, lambda: tab.server.running)
+    tab = start_tab_server(app, "Time")
     port = tab.server.service.address[1]
     assert f"daytime TCP port {port}" in tab.server.state_text
     assert tab.format.get() == "rfc867"
@@ -52,10 +49,7 @@ def test_query_the_tab_own_daytime_server(app):
 
 
 def test_this_computer_preset_works_for_both_protocols(app):
-    tab = app.select("Time")
-    tab.server.port_box.set_port(free_port())
-    tab.server.toggle_button.invoke()
-    wait_until(app.root, lambda: tab.server.running)
+    tab = start_tab_server(app, "Time")
     servers = tab.server.service
     assert servers.sntp is not None and "SNTP UDP port" in tab.server.state_text
 
@@ -76,9 +70,7 @@ def test_this_computer_preset_works_for_both_protocols(app):
 def test_nist_format(app):
     tab = app.select("Time")
     tab.format.set("nist")
-    tab.server.port_box.set_port(free_port())
-    tab.server.toggle_button.invoke()
-    wait_until(app.root, lambda: tab.server.running)
+    start_tab_server(app, "Time")
     answer = query(app, tab, "daytime", tab.server.service.address[1])
     assert "NIST" in answer
 

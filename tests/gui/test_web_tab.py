@@ -12,14 +12,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from labsuite.gui import web_tab as web_tab_module
-from labsuite.gui.server_controls import STOPPED_TEXT
-from labsuite.gui.web_tab import FOLDER, MAX_REQUESTS, NOT_RUNNING, local_url
+from labsuite.gui.tabs import web as web_tab_module
+from labsuite.gui.widgets.server_controls import STOPPED_TEXT
+from labsuite.gui.tabs.web import FOLDER, MAX_REQUESTS, NOT_RUNNING, local_url
 from labsuite.net import ports
 from labsuite.net.fetch import FetchQuery
 from labsuite.net.web import RequestRecord
 
-from .conftest import free_port, port_is_free, screenshot, wait_until
+from .conftest import free_port, port_is_free, screenshot, start_tab_server, wait_until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -29,9 +29,7 @@ def start_server(app, folder=None):
     tab.server.scope.set(ports.LOCAL_ONLY)
     if folder is not None:
         tab.set_folder(str(folder))
-    tab.server.port_box.set_port(free_port())
-    tab.server.toggle_button.invoke()
-    wait_until(app.root, lambda: tab.server.running, message="the web server to start")
+    start_tab_server(app, "Web")
     port = tab.server.service.address[1]
     wait_until(app.root, lambda: tab.urls, message="the address to open")
     return tab, port

@@ -18,9 +18,10 @@ import pytest
 from labsuite.gui import settings as settings_module
 from labsuite.gui.app import create_app
 from labsuite.gui.settings import Settings
-from labsuite.gui.statusbar import ONLY_THIS_COMPUTER, StatusBar
+from labsuite.gui.widgets.statusbar import ONLY_THIS_COMPUTER, StatusBar
 
 from .conftest import free_port, port_is_free, screenshot, wait_until
+from .xwindows import WindowWatch
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -189,23 +190,24 @@ def _ours(thread) -> bool:
 
 
 @pytest.mark.timeout(40)
-def test_run_app_opens_a_window_and_exits_on_sigterm(private_settings):
-    environment = dict(os.environ, LABSUITE_REPORT_MAPPED="1",
-                       LABSUITE_CONFIG_DIR=str(private_settings))
-    process = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from labsuite.gui.app import run_app; "
-                               "sys.exit(run_app())"],
-        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = process.stdout.readline()
-        assert line.startswith("mapped "), process.stderr.read()
-        assert float(line.split()[1]) > 0
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="watches an X display")
+def test_run_app_opens_a_window_and_exits_on_sigterm(private_settings, tmp_path):
+    environment = dict(os.environ, LABSUITE_CONFIG_DIR=str(private_settings))
+    with WindowWatch("labsuite") as watch, open(tmp_path / "stderr", "w+b") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from labsuite.gui.app import run_app; "
+                                   "sys.exit(run_app())"],
+            cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=errors)
+        try:
+            mapped = watch.wait(30, alive=lambda: process.poll() is None)
+            errors.seek(0)
+            assert mapped is not None, errors.read().decode(errors="replace")
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=15) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
     assert (private_settings / "settings.json").exists()  # closing saved the settings
 
 

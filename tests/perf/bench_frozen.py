@@ -5,8 +5,8 @@ against running from source, to choose which form to ship.
 Both forms are built with ``build/build.py`` (into build/work/bench/, which git ignores;
 ``--reuse-builds`` keeps earlier ones), then each program is launched N times in turn,
 measured exactly as ``bench_startup`` does: the clock runs from process creation until
-the program prints "mapped" (LABSUITE_REPORT_MAPPED=1: its window is on screen and drawn);
-then SIGTERM must close it cleanly. "size MB" is what a lab copies: the one file, or the
+its window is mapped, seen from outside (a second X connection waits for it); then
+SIGTERM must close it cleanly. "size MB" is what a lab copies: the one file, or the
 whole folder. Standalone: ``python tests/perf/bench_frozen.py [--quick] [--reuse-builds]``.
 """
 
@@ -24,9 +24,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from bench_startup import PYTHON, display, launch, summarise  # noqa: E402
+from bench_startup import LABSUITE_WINDOW, PYTHON, display, launch, summarise  # noqa: E402
 
-TITLE = "standalone program: size, and process start until the window is drawn"
+TITLE = "standalone program: size, and process start until the window is mapped"
 BASELINE = "from source"
 RATIOS = ("median ms",)
 
@@ -63,10 +63,11 @@ def run(args) -> List[Dict]:
     launches: Dict[str, List[Dict]] = {name: [] for name in programs}
     with display(), tempfile.TemporaryDirectory(prefix="labsuite-bench-") as config:
         # (launch() runs everything in the repository root: there `-m labsuite` is the source)
-        settings = {"LABSUITE_REPORT_MAPPED": "1", "LABSUITE_CONFIG_DIR": config}
+        settings = {"LABSUITE_CONFIG_DIR": config}
         for _round in range(repeats):  # alternate, so a busy moment hits every program
             for name, command in programs.items():
-                launches[name].append(launch(command, {**os.environ, **settings}, polite=True))
+                launches[name].append(launch(command, {**os.environ, **settings},
+                                             LABSUITE_WINDOW, polite=True))
     rows = []
     for name, results in launches.items():
         row = {"name": name, **facts[name], **summarise(name, results, repeats)}

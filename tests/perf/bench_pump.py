@@ -11,12 +11,14 @@ echo server produces) into a window showing a log, as the Echo tab does:
   lines so only the insert strategy differs.
 
 Each design runs in its own fresh process (so memory figures do not mix) under the
-current DISPLAY (a private Xvfb when there is none). Reported: the longest and the 99th
-percentile gap between ticks, the longest freeze (the longest gap between runs of a
-do-nothing 10 ms heartbeat callback: time the window could not redraw or react), the
-events per second the window took in, how long it needed after the flood ended to show
-everything ("catch-up"), and the process's resident memory before and after. Standalone:
-``python tests/perf/bench_pump.py [--quick]``.
+current DISPLAY (a private Xvfb when there is none). Both are measured from outside the
+pump, with the same probes: a do-nothing callback the Tk loop runs every millisecond
+(``after(1)``) times the gaps between Tk ticks, i.e. how long the window could not
+redraw or react; the handler counts the events it was given, and the pump's
+"… N lines skipped" notes, which arrive among them. Reported: the longest and the 99th
+percentile gap between ticks, the events per second the window took in, how long it
+needed after the flood ended to show everything ("catch-up"), and the process's
+resident memory before and after. Standalone: ``python tests/perf/bench_pump.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -45,7 +48,10 @@ CATCH_UP_SECONDS = 20.0
 LOG_LINES = 5000
 INTERVAL_MS = 40
 #: A do-nothing callback this often measures how long the window could not run anything.
-HEARTBEAT_MS = 10
+PROBE_MS = 1
+FLOOD_SOURCE = "echo server"
+#: The pump's note on lines it skipped under a flood (labsuite.gui.pump).
+SKIPPED_NOTE = re.compile(r"^… (\d+) lines skipped")
 DESIGNS = ("labsuite pump", "insert per event")
 
 
@@ -113,7 +119,7 @@ def flood(post, seconds: float, done: threading.Event, finished: List[float]) ->
     for n in range(total):
         kind = Kind.READ if n % 2 else Kind.WROTE
         verb = "Read" if kind is Kind.READ else "Wrote"
-        post(Event(kind, "echo server", f"{verb} 16 bytes from 127.0.0.1:50252: Hello, COS 333.",
+        post(Event(kind, FLOOD_SOURCE, f"{verb} 16 bytes from 127.0.0.1:50252: Hello, COS 333.",
                    peer=peer, conn=1 + n % 50, size=16))
         if n % 100 == 99:
             delay = began + (n + 1) / RATE - time.monotonic()
@@ -123,32 +129,42 @@ def flood(post, seconds: float, done: threading.Event, finished: List[float]) ->
     done.set()
 
 
+class Tally:
+    """What reached the window, counted by the handler from the events it was given."""
+
+    def __init__(self):
+        self.shown = 0  # flood events handed to the display
+        self.skipped = 0  # flood events the pump left out, from its notes
+
+    def count(self, events) -> None:
+        for event in events:
+            if event.source == FLOOD_SOURCE:
+                self.shown += 1
+            else:
+                note = SKIPPED_NOTE.match(event.text or "")
+                if note:
+                    self.skipped += int(note[1])
+
+    @property
+    def handled(self) -> int:
+        return self.shown + self.skipped
+
+
 class NaivePump:
     """Drain everything every tick and insert each event separately."""
 
-    def __init__(self, root, text):
-        self.root, self.text = root, text
+    def __init__(self, root, text, tally: Tally):
+        self.root, self.text, self.tally = root, text, tally
         self.queue: "queue.SimpleQueue" = queue.SimpleQueue()
-        self.gaps: List[float] = []
-        self.delivered = 0
-        self.last_tick = None
 
     def post(self, event) -> None:
         self.queue.put(event)
-
-    @property
-    def backlog(self) -> int:
-        return self.queue.qsize()
 
     def start(self) -> None:
         self.root.after(INTERVAL_MS, self.tick)
 
     def tick(self) -> None:
-        now = time.perf_counter()
-        if self.last_tick is not None:
-            self.gaps.append(now - self.last_tick)
-        self.last_tick = now
-        from labsuite.gui.logview import stamp
+        from labsuite.gui.widgets.logview import stamp
         while True:
             try:
                 event = self.queue.get_nowait()
@@ -159,28 +175,34 @@ class NaivePump:
             if lines > LOG_LINES:
                 self.text.delete("1.0", "2.0")
             self.text.see("end")
-            self.delivered += 1
+            self.tally.count([event])
         self.root.after(INTERVAL_MS, self.tick)
 
 
 def worker(design: str, seconds: float) -> Dict:
     import tkinter as tk
 
-    from labsuite.gui.logview import LogView
+    from labsuite.gui.widgets.logview import LogView
     from labsuite.gui.pump import EventPump
 
     root = tk.Tk()
     root.title(f"bench {design}")
     root.geometry("900x500")
+    tally = Tally()
     if design == "labsuite pump":
         log = LogView(root, max_lines=LOG_LINES)
         log.pack(fill="both", expand=True)
         pump = EventPump(root, interval_ms=INTERVAL_MS)
-        post = pump.callback(log.append_events)
+
+        def show(events):
+            tally.count(events)
+            log.append_events(events)
+
+        post = pump.subscribe(show).on_event
     else:
         text = tk.Text(root, wrap="none", font="TkFixedFont")
         text.pack(fill="both", expand=True)
-        pump = NaivePump(root, text)
+        pump = NaivePump(root, text, tally)
         post = pump.post
     for _ in range(20):  # map and draw the window before measuring
         root.update()
@@ -190,15 +212,16 @@ def worker(design: str, seconds: float) -> Dict:
     finished: List[float] = []
     producer = threading.Thread(target=flood, args=(post, seconds, done, finished), daemon=True)
     outcome: Dict = {}
-    beats: List[float] = []
+    ticks: List[float] = []
+    total = int(RATE * seconds)
 
-    def heartbeat():  # any callback the window runs; its gaps are how long it froze
-        beats.append(time.perf_counter())
-        root.after(HEARTBEAT_MS, heartbeat)
+    def probe():  # any callback the window runs; the gaps between runs are Tk's ticks
+        ticks.append(time.perf_counter())
+        root.after(PROBE_MS, probe)
 
     def watch():
         elapsed = time.perf_counter() - began
-        caught_up = done.is_set() and pump.backlog == 0
+        caught_up = done.is_set() and tally.handled >= total
         if caught_up or elapsed > seconds + CATCH_UP_SECONDS:
             outcome["elapsed"] = elapsed
             root.quit()
@@ -209,33 +232,29 @@ def worker(design: str, seconds: float) -> Dict:
     began = time.perf_counter()
     producer.start()
     root.after(20, watch)
-    root.after(HEARTBEAT_MS, heartbeat)
+    root.after(PROBE_MS, probe)
     root.mainloop()
     ended = time.perf_counter()
     root.update()
     after = rss_mb()
-    # the last tick's gap is still open: close it now (a design stuck in one long tick
-    # would otherwise report no gap at all)
-    gaps = sorted(list(pump.gaps) + ([ended - pump.last_tick] if pump.last_tick else []))
-    freezes = [later - earlier for earlier, later in zip(beats, beats[1:] + [ended])]
-    skipped = getattr(pump, "skipped_total", 0)
-    handled = pump.delivered + skipped
+    # the last gap is still open: close it now (a design stuck in one long tick would
+    # otherwise report no gap at all)
+    gaps = sorted(later - earlier for earlier, later in zip(ticks, ticks[1:] + [ended]))
     row = {
         "name": design,
         "longest gap ms": gaps[-1] * 1000 if gaps else None,
         "p99 gap ms": gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))] * 1000 if gaps else None,
-        "longest freeze ms": max(freezes) * 1000 if freezes else None,
-        "events/s": handled / outcome["elapsed"],
+        "events/s": tally.handled / outcome["elapsed"],
         "catch-up s": began + outcome["elapsed"] - finished[0] if finished else None,
-        "skipped": skipped,
+        "skipped": tally.skipped,
         "RSS before MB": before,
         "RSS after MB": after,
         "_ticks": len(gaps),
-        "_sent": int(RATE * seconds),
-        "_handled": handled,
+        "_sent": total,
+        "_handled": tally.handled,
     }
-    if pump.backlog:
-        row["note"] = f"cut off with {pump.backlog:,} events still queued"
+    if tally.handled < total:
+        row["note"] = f"cut off with {total - tally.handled:,} events not yet shown"
     root.destroy()
     return row
 

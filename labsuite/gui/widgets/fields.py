@@ -6,7 +6,7 @@ import tkinter as tk
 from tkinter import ttk
 from typing import Dict, Iterable, Optional, Tuple
 
-from . import style
+from .. import style
 
 PORT_RANGE_TEXT = "The port must be a whole number from 1 to 65535."
 

@@ -3,7 +3,9 @@
 Connecting and stopping happen off the Tk thread, so an unreachable host never freezes
 the window. Each connection gets a token: events of a connection the student has since
 replaced or closed still reach the panel (for its log) but are marked as not current, so
-they never change what the panel shows about the new one.
+they never change what the panel shows about the new one. Each also gets a pump
+subscription of its own, which ends with that client's STOPPED (or when it fails to
+connect), so a student connecting again and again leaves nothing behind.
 
 Sending happens off the Tk thread too: a send blocks once the peer stops reading and its
 socket buffer is full, and that must never freeze the window. Each connection has one
@@ -21,7 +23,7 @@ from labsuite.net.errors import NetError
 from labsuite.net.events import Event, EventCallback, Kind
 from labsuite.net.service import Service
 
-from .pump import EventPump
+from ..pump import EventPump, Subscription
 
 Build = Callable[[EventCallback], Service]
 Work = Callable[[Service], object]
@@ -36,7 +38,7 @@ class _Sender:
 
     The thread exists only while sends are waiting, so an idle or abandoned connection
     leaves none behind. It holds no Tk object: a failure goes back as an ERROR event
-    through ``report``, a pump callback, and is handled on the Tk thread.
+    through ``report``, a pump subscription's ``on_event``, and is handled on the Tk thread.
     """
 
     def __init__(self, client: Service, report: EventCallback, name: str):
@@ -95,6 +97,8 @@ class ClientSlot:
         self.connecting = False
         self._token: Optional[object] = None
         self._sender: Optional[_Sender] = None
+        self._subscription: Optional[Subscription] = None
+        self._sender_subscription: Optional[Subscription] = None
         self._on_send_error: Optional[Callable[[str], None]] = None
 
     @property
@@ -104,20 +108,26 @@ class ClientSlot:
     def connect(self, build: Build) -> Service:
         """Build the client with an event callback of its own and start it in the background."""
         token = object()
-        client = build(self.pump.callback(functools.partial(self._events, token)))
-        self.client, self._token, self.connecting = client, token, True
-        self.pump.in_background(client.start, functools.partial(self._started, token),
+        subscription = self.pump.subscribe(functools.partial(self._events, token))
+        client = build(subscription.on_event)
+        self.client, self._token, self._subscription = client, token, subscription
+        self.connecting = True
+        self.pump.in_background(client.start,
+                                functools.partial(self._started, token, subscription),
                                 name=f"{self.name} connect")
         return client
 
-    def _started(self, token: object, _result, error: Optional[Exception]) -> None:
+    def _started(self, token: object, subscription: Subscription, _result,
+                 error: Optional[Exception]) -> None:
+        if error is not None:  # a client that never started reports no STOPPED
+            subscription.close()  # (this comes after every event it did report)
         if token is not self._token:
             return
         self.connecting = False
         if error is None:
             self.on_connected(self.client)
             return
-        self.client = self._token = None
+        self.client = self._token = self._subscription = None
         text = error.explanation if isinstance(error, NetError) else f"Could not connect: {error}"
         self.on_events([Event(Kind.ERROR, self.name, text)], False)  # for the log only
         self.on_failed(text)
@@ -132,8 +142,10 @@ class ClientSlot:
         if not self.connected:
             return False
         if self._sender is None:
-            report = self.pump.callback(functools.partial(self._send_failed, self._token))
-            self._sender = _Sender(self.client, report, name=f"{self.name} sender")
+            self._sender_subscription = self.pump.subscribe(
+                functools.partial(self._send_failed, self._token))
+            self._sender = _Sender(self.client, self._sender_subscription.on_event,
+                                   name=f"{self.name} sender")
         self._on_send_error = on_error  # a panel passes the same handler every time
         self._sender.put(work)
         return True
@@ -148,7 +160,7 @@ class ClientSlot:
         """Stop the client off the Tk thread (``stop(client)``, by default its stop()),
         then call ``then()`` on the Tk thread. Its last events count as not current.
         Sends already queued go first; one the peer never takes is ended by stopping."""
-        client, sender = self.client, self._sender
+        client, sender, subscription = self.client, self._sender, self._subscription
         if client is None:
             return
         self.forget()
@@ -158,10 +170,17 @@ class ClientSlot:
                 client.stop()  # the peer is not reading: stopping ends the stuck send
             return stop(client) if stop is not None else client.stop()
 
-        self.pump.in_background(work, lambda _result, _error: then(), name=f"{self.name} stop")
+        def stopped(_result, _error) -> None:
+            subscription.close()  # normally its STOPPED has closed it already
+            then()
+
+        self.pump.in_background(work, stopped, name=f"{self.name} stop")
 
     def forget(self) -> None:
         """The connection is over (the other side ended it, or it is being stopped)."""
-        self._sender = None  # its thread ends once the queued sends finish or fail
-        self.client = self._token = None
+        if self._sender_subscription is not None:  # its failures concern no one now
+            self._sender_subscription.close()
+        # the sender's thread ends once the queued sends finish or fail
+        self._sender = self._sender_subscription = None
+        self.client = self._token = self._subscription = None
         self.connecting = False

@@ -1,26 +1,21 @@
-"""The Network tab's address pages: this computer's addresses, and a name look-up.
-
-Also the small pieces the tab's pages share: an intro line and :class:`LatestQuery`.
-"""
+"""The Network tab's address pages: this computer's addresses, and a name look-up."""
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import tkinter as tk
 from tkinter import ttk
-from typing import Callable, Dict, List, Optional
+from typing import Dict, List, Optional
 
 from labsuite.net import ports
 from labsuite.net.addresses import InterfaceAddress, is_virtual
-from labsuite.net.events import Event, EventCallback, Kind
+from labsuite.net.events import Event, Kind
 from labsuite.net.lookup import LookupQuery, ThisComputer, this_computer
-from labsuite.net.service import BackgroundQuery
 
-from . import style
-from .panels import ResultPanel, WrapLabel
-from .pump import EventPump
-from .settings import Settings
+from .. import style
+from ..pump import EventPump
+from ..settings import Settings
+from ..widgets import LatestQuery, ResultPanel, WrapLabel, copy_text, intro
 
 ADDRESS_COLUMNS = (("interface", "Interface", 8, "w"), ("version", "IP", 4, "w"),
                    ("address", "Address", 20, "w"), ("kind", "Kind", 10, "w"),
@@ -41,50 +36,6 @@ def address_kind(entry: InterfaceAddress) -> str:
     if ip.is_link_local:
         return "link-local"
     return "virtual network" if is_virtual(entry.interface) else "network"
-
-
-def copy_text(widget: tk.Misc, text: str) -> None:
-    widget.clipboard_clear()
-    widget.clipboard_append(text)
-
-
-def intro(parent, text: str) -> WrapLabel:
-    label = WrapLabel(parent, text=text, style="Muted.TLabel", wraplength=840)
-    label.pack(side="top", fill="x", pady=(0, style.PAD))
-    return label
-
-
-class LatestQuery:
-    """One background query at a time for a page: a new one abandons the last, whose
-    news is then ignored. ``on_events`` gets the current query's events, per tick."""
-
-    def __init__(self, pump: EventPump, on_events: Callable[[List[Event]], None]):
-        self.pump = pump
-        self.on_events = on_events
-        self.query: Optional[BackgroundQuery] = None
-        self._token: Optional[object] = None
-
-    def start(self, make: Callable[[EventCallback], BackgroundQuery]) -> BackgroundQuery:
-        self.abandon()
-        self._token = token = object()
-        self.query = make(self.pump.callback(functools.partial(self._deliver, token)))
-        self.query.start()
-        return self.query
-
-    def _deliver(self, token: object, events: List[Event]) -> None:
-        if token is self._token:
-            if any(event.kind in (Kind.RESULT, Kind.ERROR) for event in events):
-                self.query = None  # finished: nothing to stop any more
-            self.on_events(events)
-
-    def abandon(self) -> None:
-        query, self.query, self._token = self.query, None, None
-        if query is not None:  # stop() may wait for a slow look-up: not on the Tk thread
-            self.pump.in_background(query.stop, name="abandon a query")
-
-    @property
-    def busy(self) -> bool:
-        return self.query is not None
 
 
 # -- this computer ------------------------------------------------------------------------

@@ -12,12 +12,10 @@ from labsuite.net import ports
 from labsuite.net.doctor import Diagnosis, DoctorQuery, Step
 from labsuite.net.events import Event, Kind
 
-from . import style
-from .fields import HostPortField
-from .network_pages import LatestQuery, intro
-from .panels import ResultPanel, WrapLabel
-from .pump import EventPump
-from .settings import Settings
+from .. import style
+from ..pump import EventPump
+from ..settings import Settings
+from ..widgets import HostPortField, LatestQuery, ResultPanel, WrapLabel, intro
 
 THIS_COMPUTER = {f"this computer ({ports.LOCAL_ONLY})": ports.LOCAL_ONLY}
 VERDICT_FONT = "LabsuiteVerdictFont"

@@ -9,7 +9,7 @@ from typing import Iterable, List, Optional
 
 from labsuite.net.events import Event, Kind
 
-from . import style
+from .. import style
 
 #: Oldest lines are trimmed beyond this, so a long session cannot eat the memory.
 MAX_LINES = 5000

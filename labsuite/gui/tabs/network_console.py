@@ -1,8 +1,9 @@
 """The raw console page: telnet / nc in a window.
 
 Connect to any server over TCP (or UDP), type lines, and watch every byte that comes
-back, in order (see :mod:`.console_view`). Enter ends a line with \\r\\n by default, as
-telnet does; the course's line-based servers accept that as well as \\n.
+back, in order (see :mod:`labsuite.gui.widgets.console_view`). Enter ends a line with
+\\r\\n by default, as telnet does; the course's line-based servers accept that as well
+as \\n.
 """
 
 from __future__ import annotations
@@ -16,14 +17,11 @@ from labsuite.net.console import ConsoleSession
 from labsuite.net.events import Event, Kind, format_address
 from labsuite.protocols.console import LineEnding
 
-from . import style
-from .client_slot import ClientSlot
-from .console_view import ERROR, NOTE, RECEIVED, SENT, ConsoleView
-from .fields import HostPortField
-from .network_pages import intro
-from .panels import WrapLabel
-from .pump import EventPump
-from .settings import Settings
+from .. import style
+from ..pump import EventPump
+from ..settings import Settings
+from ..widgets import ClientSlot, HostPortField, WrapLabel, intro
+from ..widgets.console_view import ERROR, NOTE, RECEIVED, SENT, ConsoleView
 
 NOT_CONNECTED = "Not connected"
 INTRO = ("Talk to any server by hand, as telnet or nc do: type a line and press Enter. "

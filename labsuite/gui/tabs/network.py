@@ -10,12 +10,12 @@ from __future__ import annotations
 from tkinter import ttk
 from typing import Dict
 
-from .console_panel import ConsolePanel
-from .doctor_page import DoctorPage
-from .network_pages import ComputerPage, LookupPage
-from .panels import Tab
-from .pump import EventPump
-from .settings import Settings
+from ..pump import EventPump
+from ..settings import Settings
+from ..widgets import Tab
+from .network_addresses import ComputerPage, LookupPage
+from .network_console import ConsolePanel
+from .network_doctor import DoctorPage
 
 
 class NetworkTab(Tab):

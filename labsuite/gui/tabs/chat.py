@@ -17,14 +17,10 @@ from labsuite.net.chat import ChatClient, ChatServer, Members
 from labsuite.net.events import Event, EventCallback, Kind
 from labsuite.protocols import chat
 
-from . import style
-from .client_slot import ClientSlot
-from .fields import HostPortField
-from .logview import LogView
-from .panels import Tab, WrapLabel
-from .pump import EventPump
-from .server_controls import ServerControls
-from .settings import Settings
+from .. import style
+from ..pump import EventPump
+from ..settings import Settings
+from ..widgets import ClientSlot, HostPortField, LogView, ServerControls, Tab, WrapLabel
 
 EVERYONE = "everyone"
 NOT_JOINED = "Not in a room"

@@ -11,15 +11,11 @@ from labsuite.net import ports
 from labsuite.net.echo import EchoClient, EchoServer
 from labsuite.net.events import Event, EventCallback, Kind, format_address
 
-from . import style
-from .client_slot import ClientSlot
-from .connections import ConnectionTable
-from .fields import HostPortField
-from .logview import LogView
-from .panels import Tab, WrapLabel
-from .pump import EventPump
-from .server_controls import ServerControls
-from .settings import Settings
+from .. import style
+from ..pump import EventPump
+from ..settings import Settings
+from ..widgets import (ClientSlot, ConnectionTable, HostPortField, LogView, ServerControls,
+                       Tab, WrapLabel)
 
 MODE_LABELS = {
     "selector": "non-blocking (fast)",

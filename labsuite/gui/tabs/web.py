@@ -24,13 +24,11 @@ from labsuite.net.fetch import FetchQuery
 from labsuite.net.web import RequestRecord, WebServer
 from labsuite.protocols import http as web
 
-from . import style
-from .logview import LogView
-from .panels import ResultPanel, Tab, WrapLabel
-from .pump import EventPump
-from .queries import QueryRunner
-from .server_controls import ServerControls
-from .settings import Settings
+from .. import style
+from ..pump import EventPump
+from ..settings import Settings
+from ..widgets import (LogView, QueryRunner, ResultPanel, ServerControls, Tab, WrapLabel,
+                       copy_text)
 
 #: Requests kept in the list (older ones are still in the log).
 MAX_REQUESTS = 1000
@@ -263,8 +261,7 @@ class WebTab(Tab):
         """Put the address to give others on the clipboard (the button says it worked)."""
         url = self.shared_url
         if url:
-            self.clipboard_clear()
-            self.clipboard_append(url)
+            copy_text(self, url)
             self.copy_button.configure(text="Copied")
             self._restore_later(COPIED_MS)
         return url

@@ -1,4 +1,5 @@
-"""Small building blocks of a tab: the base class with its hint line, and a result panel."""
+"""Small building blocks of a tab: the base class with its hint line, wrapping labels,
+a page's intro line, a result panel and the clipboard."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Dict, Iterable, List, Tuple
 
 from labsuite.net.service import Service
 
-from . import style
+from .. import style
 
 
 class WrapLabel(ttk.Label):
@@ -24,6 +25,19 @@ class WrapLabel(ttk.Label):
         width = max(80, event.width - 4)
         if str(self.cget("wraplength")) != str(width):
             self.configure(wraplength=width)
+
+
+def copy_text(widget: tk.Misc, text: str) -> None:
+    """Put ``text`` on the clipboard, ready to paste."""
+    widget.clipboard_clear()
+    widget.clipboard_append(text)
+
+
+def intro(parent, text: str) -> WrapLabel:
+    """A page's opening line: what it shows, in a sentence or two."""
+    label = WrapLabel(parent, text=text, style="Muted.TLabel", wraplength=840)
+    label.pack(side="top", fill="x", pady=(0, style.PAD))
+    return label
 
 
 class Tab(ttk.Frame):

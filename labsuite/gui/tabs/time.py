@@ -18,14 +18,11 @@ from labsuite.net.service import Service
 from labsuite.net.sntp import DEFAULT_PORT as SNTP_DEFAULT_PORT
 from labsuite.net.sntp import SntpQuery, SntpServer
 
-from . import style
-from .fields import HostPortField
-from .logview import LogView
-from .panels import ResultPanel, Tab, WrapLabel
-from .pump import EventPump
-from .queries import QueryRunner
-from .server_controls import ServerControls
-from .settings import Settings
+from .. import style
+from ..pump import EventPump
+from ..settings import Settings
+from ..widgets import (HostPortField, LogView, QueryRunner, ResultPanel, ServerControls, Tab,
+                       WrapLabel)
 
 THIS_COMPUTER = f"this computer ({ports.LOCAL_ONLY})"
 #: The SNTP server's preferred UDP port, next to the daytime server.
@@ -48,7 +45,8 @@ class LocalTimeServers:
     """A daytime server (TCP) and an SNTP server (UDP) started and stopped as one.
 
     If the SNTP port is taken the SNTP server takes any free port and says so; the
-    daytime server keeps the port the student chose.
+    daytime server keeps the port the student chose. Like any one service the pair
+    reports one STOPPED, the daytime server's, last (the window's subscription ends there).
     """
 
     def __init__(self, host: str, port: int, fmt: str = "rfc867",
@@ -84,12 +82,12 @@ class LocalTimeServers:
         self.daytime.stop()
 
     def _start_sntp(self) -> Optional[SntpServer]:
-        preferred = SntpServer(host=self.host, port=self.sntp_port, on_event=self.on_event)
+        preferred = SntpServer(host=self.host, port=self.sntp_port, on_event=self._sntp_event)
         try:
             return preferred.start()
         except NetError:
             pass
-        fallback = SntpServer(host=self.host, port=0, on_event=self.on_event)
+        fallback = SntpServer(host=self.host, port=0, on_event=self._sntp_event)
         try:
             fallback.start()
         except NetError as exc:  # the daytime server still runs
@@ -99,6 +97,12 @@ class LocalTimeServers:
                             f"UDP port {self.sntp_port} is in use by another program, so the "
                             f"SNTP server answers on UDP port {fallback.address[1]} instead"))
         return fallback
+
+    def _sntp_event(self, event: Event) -> None:
+        """The SNTP server's own STOPPED is a note: the daytime server's ends the pair."""
+        if event.kind is Kind.STOPPED:
+            event = Event(Kind.INFO, event.source, event.text, time=event.time)
+        self.on_event(event)
 
 
 def describe_time_servers(servers: LocalTimeServers) -> str:

@@ -15,7 +15,7 @@ from typing import Deque, List, Optional, Tuple
 
 from labsuite.protocols.console import HexRenderer, TextRenderer
 
-from . import style
+from .. import style
 from .logview import LogView, stamp
 
 RECEIVED, SENT, NOTE, ERROR = "received", "sent", "muted", "error"  # also the Text tags

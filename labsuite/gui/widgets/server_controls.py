@@ -19,10 +19,10 @@ from labsuite.net.errors import NetError
 from labsuite.net.events import Event, Kind
 from labsuite.net.service import Service
 
-from . import style
+from .. import style
+from ..pump import EventPump, Subscription
 from .fields import PortBox, set_enabled
 from .panels import WrapLabel
-from .pump import EventPump
 
 Factory = Callable[[str, int, Callable[[Event], None]], Service]
 Describe = Callable[[Service], str]
@@ -53,6 +53,7 @@ class ServerControls(ttk.LabelFrame):
         #: Called on the Tk thread just before the server is stopped (e.g. to leave it).
         self.before_stop = before_stop
         self.service: Optional[Service] = None
+        self._subscription: Optional[Subscription] = None
         self._stopping = False
 
         known = [host for _label, host in SCOPES]
@@ -120,14 +121,18 @@ class ServerControls(ttk.LabelFrame):
             self._show(str(exc), "Error.TLabel")
             return None
         host = self.scope.get()
+        # a fresh subscription for every server: it closes once that one has stopped
+        subscription = self.pump.subscribe(self.on_events)
         try:
-            service = self.factory(host, port, self.pump.callback(self.on_events))
+            service = self.factory(host, port, subscription.on_event)
             service.start()
         except NetError as exc:
+            subscription.close()  # a server that never started reports no STOPPED
             return self._failed(exc.explanation)
         except Exception as exc:  # a bug must still leave the window usable
+            subscription.close()
             return self._failed(f"Could not start the server: {exc}")
-        self.service = service
+        self.service, self._subscription = service, subscription
         self.toggle_button.configure(text=self.stop_text)
         self._set_inputs_enabled(False)
         self._show(self._running_text(service), "Running.TLabel")
@@ -152,7 +157,9 @@ class ServerControls(ttk.LabelFrame):
         self.pump.in_background(service.stop, self._stopped, name="stop server")
 
     def _stopped(self, _result=None, _error=None) -> None:
-        self.service = None
+        if self._subscription is not None:  # normally closed by the server's STOPPED already
+            self._subscription.close()
+        self.service = self._subscription = None
         self._stopping = False
         self.toggle_button.state(["!disabled"])
         self.toggle_button.configure(text=self.start_text)

@@ -9,7 +9,7 @@ from typing import Dict, Iterable, Set
 
 from labsuite.net.events import Event, Kind, format_address
 
-from . import style
+from .. import style
 
 COLUMNS = (("number", "#", 4, "e"), ("address", "Address", 13, "w"),
            ("bytes_in", "Bytes in", 9, "e"), ("bytes_out", "Bytes out", 9, "e"),

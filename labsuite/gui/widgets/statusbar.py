@@ -8,7 +8,8 @@ from typing import List, Optional
 from labsuite.net import addresses as net_addresses
 from labsuite.net import ports
 
-from . import style
+from .. import style
+from .panels import copy_text
 
 ONLY_THIS_COMPUTER = f"only this computer ({ports.LOCAL_ONLY})"
 #: More addresses than this would not fit on one line; Copy still copies them all.
@@ -57,8 +58,7 @@ class StatusBar(ttk.Frame):
     def copy(self) -> str:
         """Put the name and every address on the clipboard, ready to paste in a chat."""
         text = f"{self.host_name}: {self.reachable_at()}"
-        self.clipboard_clear()
-        self.clipboard_append(text)
+        copy_text(self, text)
         self.copied_label.configure(text="Copied")
         self.after(2000, lambda: self.copied_label.winfo_exists() and
                    self.copied_label.configure(text=""))
