@@ -21,14 +21,12 @@ conversation without one line per recv().
 
 from __future__ import annotations
 
-import errno
+import functools
 import os
-import stat
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 from labsuite import __version__
 from labsuite.protocols import http
@@ -37,27 +35,21 @@ from labsuite.protocols.http import LocalPath, Refusal, Rejected, Request, Reque
 from . import ports
 from .core import Connection, SelectorServer
 from .errors import NetError
+from .files import MAX_LISTED, MISSING, FileFound, FolderFound, Refused, ServedFolder
 from .events import PREVIEW_BYTES, EventCallback, Kind, preview
 
 __all__ = ["WebServer", "RequestRecord", "builtin_site"]
 
 SERVER_NAME = f"labsuite/{__version__}"
-#: Files up to this size are read in one go (and kept in a small cache); larger ones stream.
-SMALL_FILE = 64 * 1024
-CACHE_BYTES = 8 * 1024 * 1024
 #: After the last response on a connection, what the client still sends is read and
 #: dropped for a moment, so closing does not reset the connection before it has read.
 LINGER_SECONDS = 2.0
-#: Longest listing of one folder (a folder with more entries shows a note instead).
-MAX_LISTED = 5000
 #: How much of a request head a RequestRecord keeps, in characters.
 RAW_REQUEST_LIMIT = 8192
 #: Responses one connection gets per loop round: a client that pipelines a thousand
 #: requests gets them answered a few at a time, with everyone else served in between.
 REQUESTS_PER_TURN = 4
 
-_FORBIDDEN = "forbidden"
-_NO_FILE = "There is no file at this address."
 
 
 def builtin_site() -> Path:
@@ -113,16 +105,6 @@ class _Exchange:
         self.served = 0
 
 
-class _CachedFile:
-    __slots__ = ("key", "last_modified", "content_type", "body")
-
-    def __init__(self, key: tuple, last_modified: str, content_type: str):
-        self.key = key
-        self.last_modified = last_modified
-        self.content_type = content_type
-        self.body: Optional[bytes] = None
-
-
 class _Response:
     """What to send: status, headers, and a body as bytes or an open file."""
 
@@ -151,9 +133,7 @@ class WebServer(SelectorServer):
         self.max_connections = int(max_connections)
         self.linger_seconds = min(LINGER_SECONDS, self.idle_timeout)
         self.sweep_seconds = max(0.01, min(0.25, self.idle_timeout / 5))
-        self._root_real = ""
-        self._cache: Dict[str, _CachedFile] = {}
-        self._cache_bytes = 0
+        self._folder: Optional[ServedFolder] = None
         self._date_second = -1
         self._date_text = ""
         self._round = 0
@@ -172,10 +152,16 @@ class WebServer(SelectorServer):
             what = "The built-in sample site is missing from this installation" \
                 if self.root is None else f"The folder {folder!r} does not exist or is not a folder"
             raise NetError(f"{what}, so there is nothing to serve.")
-        self._root_real = os.path.realpath(folder)
-        self._cache.clear()
-        self._cache_bytes = 0
-        super()._setup()
+        self._folder = ServedFolder(folder)
+        try:
+            super()._setup()
+        except BaseException:
+            self._folder.close()
+            raise
+
+    def _cleanup(self) -> None:
+        super()._cleanup()
+        self._folder.close()
 
     # -- connections --------------------------------------------------------------------
     def on_connect(self, conn: Connection) -> None:
@@ -270,25 +256,18 @@ class WebServer(SelectorServer):
                   peer=conn.peer, conn=conn.id, size=len(event.raw),
                   data=event.raw[:PREVIEW_BYTES])
         if isinstance(event, Rejected):
-            exchange.keep_alive = False
             response = self._error(event.status, event.detail, list(event.headers))
-            head_only = False
         else:
-            exchange.keep_alive = event.keep_alive
             response = self._respond(event)
-            head_only = event.method == "HEAD"
-        headers = response.headers
-        if not exchange.keep_alive:
-            headers.append(("Connection", "close"))
-        elif not isinstance(event, Rejected) and event.version == "HTTP/1.0":
-            headers.append(("Connection", "keep-alive"))
-        head = http.response_head(response.status, headers)
+        prepared = http.prepare_response(event, response.status, response.headers,
+                                         response.size)
+        exchange.keep_alive = prepared.keep_alive
         exchange.status = response.status
-        exchange.head_size = len(head)
+        exchange.head_size = len(prepared.head)
         exchange.sent_before = conn.bytes_out
         exchange.sending = True
-        conn.send(head)
-        if head_only:
+        conn.send(prepared.head)
+        if not prepared.send_body:
             if response.fd is not None:
                 os.close(response.fd)
         elif response.fd is not None:
@@ -320,118 +299,55 @@ class WebServer(SelectorServer):
         mapped = http.local_path(request.target)
         if isinstance(mapped, Refusal):
             return self._error(mapped.status, mapped.detail)
-        try:
-            found = self._resolve(mapped.parts)
-            if found is None:
-                return self._error(404, _NO_FILE)
-            if found is _FORBIDDEN:
-                return self._error(403, http.NOT_ALLOWED)
-            path, info = found
-            if stat.S_ISDIR(info.st_mode):
-                return self._folder(request, mapped, path)
-            if not stat.S_ISREG(info.st_mode):
-                return self._error(403, "Only ordinary files are served.")
-            if mapped.trailing_slash:
-                return self._error(404, "There is no folder at this address.")
-            return self._file(request, path, info)
-        except PermissionError:
-            return self._error(403, "This server is not allowed to read that.")
-        except OSError as exc:
-            if exc.errno == errno.ENAMETOOLONG:  # no file can have such a name
-                return self._error(404, _NO_FILE)
-            return self._error(500, "The file could not be read.")
+        found = self._folder.resolve(mapped.parts)
+        if isinstance(found, Refused):
+            return self._refused(found)
+        if isinstance(found, FolderFound):
+            with found:
+                return self._folder_page(request, mapped, found)
+        if mapped.trailing_slash:
+            found.close()
+            return self._error(404, "There is no folder at this address.")
+        return self._file(request, found)
 
-    def _resolve(self, parts: Tuple[str, ...]):
-        """(real path, stat) for the parts under the root; None if missing; _FORBIDDEN outside.
-
-        Each part is looked at with lstat; only when one is a symbolic link is the rest
-        resolved in full and checked against the root (on Windows always, since junctions
-        are not reported as links).
-        """
-        root = self._root_real
-        if not parts:
-            return root, os.stat(root)
-        if sys.platform == "win32":
-            return self._resolve_fully(os.path.join(root, *parts))
-        path = root
-        for index, part in enumerate(parts):
-            path = os.path.join(path, part)
-            try:
-                info = os.lstat(path)
-            except (FileNotFoundError, NotADirectoryError):
-                return None
-            if stat.S_ISLNK(info.st_mode):
-                return self._resolve_fully(os.path.join(path, *parts[index + 1:]))
-        return path, info
-
-    def _resolve_fully(self, candidate: str):
-        real = os.path.realpath(candidate)
-        if not _inside(self._root_real, real):
-            return _FORBIDDEN
-        try:
-            return real, os.stat(real)
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-
-    def _folder(self, request: Request, mapped: LocalPath, path: str) -> _Response:
+    def _folder_page(self, request: Request, mapped: LocalPath,
+                     folder: FolderFound) -> _Response:
         if not mapped.trailing_slash:  # so relative links in the page work
             return self._redirect(LocalPath(mapped.parts, True).url)
-        index = self._resolve(mapped.parts + ("index.html",))
-        if index is _FORBIDDEN:
-            return self._error(403, http.NOT_ALLOWED)
-        if index is not None and stat.S_ISREG(index[1].st_mode):
-            return self._file(request, *index)
-        entries, omitted = [], 0
-        with os.scandir(path) as listing:
-            for entry in listing:
-                if len(entries) >= MAX_LISTED:
-                    omitted += 1
-                    continue
-                try:
-                    entries.append((entry.name, entry.is_dir()))
-                except OSError:
-                    entries.append((entry.name, False))
-        page = http.listing_page(mapped.display, entries, omitted)
-        return self._page(200, page)
+        index = self._folder.resolve(mapped.parts + ("index.html",))
+        if isinstance(index, FileFound):
+            return self._file(request, index)
+        if isinstance(index, FolderFound):
+            index.close()
+        elif index is not MISSING:
+            return self._refused(index)  # e.g. an index.html that links out of the folder
+        listing = folder.listing(MAX_LISTED)
+        if isinstance(listing, Refused):
+            return self._refused(listing)
+        return self._page(200, http.listing_page(mapped.display, listing.entries,
+                                                 listing.omitted))
 
-    def _file(self, request: Request, path: str, info: os.stat_result) -> _Response:
-        """A file's response. Small files are kept in memory while their stat is unchanged
-        (size, modification time and inode are checked on every request)."""
-        key = (info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev)
-        cached = self._cache.get(path)
-        if cached is None or cached.key != key:
-            cached = _CachedFile(key, http.http_date(info.st_mtime),
-                                 http.content_type(os.path.basename(path)))
+    def _file(self, request: Request, found: FileFound) -> _Response:
+        """A file's response: small files from the cache (checked against the file just
+        opened), larger ones streamed from the descriptor that was checked."""
+        info = found.info
         headers = self._base_headers()
-        headers += [("Last-Modified", cached.last_modified), ("Cache-Control", "no-cache")]
+        headers += [("Last-Modified", _http_date(int(info.st_mtime))),
+                    ("Cache-Control", "no-cache")]
         since = request.header("If-Modified-Since")
         if since and http.not_modified(info.st_mtime, since):
+            found.close()
             return _Response(304, headers)
-        headers.append(("Content-Type", cached.content_type))
-        if cached.body is not None:
-            headers.append(("Content-Length", str(len(cached.body))))
-            return _Response(200, headers, cached.body)
-        fd = _open_regular(path)
-        size = os.fstat(fd).st_size
-        headers.append(("Content-Length", str(size)))
-        if size > SMALL_FILE:
-            return _Response(200, headers, fd=fd, size=size)
-        try:
-            cached.body = _read_all(fd, size)
-        finally:
-            os.close(fd)
-        self._remember(path, cached)
-        return _Response(200, headers, cached.body)
+        headers.append(("Content-Type", _content_type(found.name)))
+        body = self._folder.read(found)
+        if body is not None:
+            found.close()
+            return _Response(200, headers, body)
+        fd, found.fd = found.fd, -1  # the connection streams it, then closes it
+        return _Response(200, headers, fd=fd, size=info.st_size)
 
-    def _remember(self, path: str, entry: "_CachedFile") -> None:
-        old = self._cache.pop(path, None)
-        if old is not None:
-            self._cache_bytes -= len(old.body)
-        while self._cache and self._cache_bytes + len(entry.body) > CACHE_BYTES:
-            _, dropped = self._cache.popitem()
-            self._cache_bytes -= len(dropped.body)
-        self._cache[path] = entry
-        self._cache_bytes += len(entry.body)
+    def _refused(self, refused: Refused) -> _Response:
+        return self._error(refused.status, refused.detail)
 
     def _redirect(self, location: str) -> _Response:
         response = self._page(301, http.error_page(301, "This is a folder; its address ends "
@@ -447,8 +363,7 @@ class WebServer(SelectorServer):
 
     def _page(self, status: int, page: bytes) -> _Response:
         headers = self._base_headers()
-        headers += [("Content-Type", "text/html; charset=utf-8"),
-                    ("Content-Length", str(len(page))), ("Cache-Control", "no-cache")]
+        headers += [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")]
         return _Response(status, headers, page)
 
     def _base_headers(self) -> List[Tuple[str, str]]:
@@ -459,32 +374,12 @@ class WebServer(SelectorServer):
                 ("X-Content-Type-Options", "nosniff")]
 
 
-def _inside(root: str, path: str) -> bool:
-    try:
-        return os.path.commonpath([root, path]) == root
-    except ValueError:  # different drives on Windows
-        return False
+@functools.lru_cache(maxsize=4096)  # the same few files are asked for again and again
+def _http_date(second: int) -> str:
+    return http.http_date(second)
 
 
-def _open_regular(path: str) -> int:
-    """Open a file for reading without ever blocking on a FIFO or following a final link."""
-    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise PermissionError("not a regular file")
-    return fd
-
-
-def _read_all(fd: int, size: int) -> bytes:
-    parts, left = [], size
-    while left > 0:
-        chunk = os.read(fd, left)
-        if not chunk:
-            raise OSError("the file got shorter while it was read")
-        parts.append(chunk)
-        left -= len(chunk)
-    return b"".join(parts)
+_content_type = functools.lru_cache(maxsize=4096)(http.content_type)
 
 
 def _first_line(head: bytes) -> str:

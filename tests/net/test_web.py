@@ -8,13 +8,15 @@ import os
 import re
 import select
 import socket
+import subprocess
+import sys
 import threading
 import time
 import tracemalloc
 
 import pytest
 
-from labsuite.net import web
+from labsuite.net import files, web
 from labsuite.net.errors import NetError
 from labsuite.net.events import Kind
 from labsuite.net.web import RequestRecord, WebServer
@@ -424,16 +426,62 @@ def test_fifos_and_other_special_files_are_not_opened(server, site):
 
 
 def test_unreadable_files_give_403_without_a_path(server, site, monkeypatch):
-    def refuse(path):  # what os.open raises for a file without read permission
-        raise PermissionError(13, "Permission denied", path)
+    """What the file layer refuses becomes a 403 that names no path (the refusals
+    themselves, as root and as nobody, are tested in test_files.py)."""
+    real_resolve = web.ServedFolder.resolve
 
-    monkeypatch.setattr(web, "_open_regular", refuse)
+    def resolve(folder, parts):
+        if parts[-1:] == ("secret.txt",):
+            return files.NO_PERMISSION
+        return real_resolve(folder, parts)
+
+    monkeypatch.setattr(web.ServedFolder, "resolve", resolve)
     (site / "secret.txt").write_text("x")
     status, _, body = fetch(server, "/secret.txt")
     assert status == 403 and str(site).encode() not in body and b"Permission" not in body
-    monkeypatch.setattr(web.os, "scandir", refuse)
+    monkeypatch.setattr(web.FolderFound, "listing", lambda found, limit: files.NO_PERMISSION)
     status, _, body = fetch(server, "/docs/")
     assert status == 403 and str(site).encode() not in body
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("what, target", [("folder", ".."), ("file", "../secret.txt")])
+def test_a_link_swapped_in_a_loop_never_serves_a_file_from_outside(tmp_path, what, target):
+    """An attacker who can write into the served folder swaps a folder part (or the file
+    itself) between the real one and a link out, as fast as they can, while requests run;
+    not one response carries the outside file, and once they stop the right file is served
+    (nothing poisoned the cache)."""
+    from tests.net.test_files import SWAPPER
+
+    canary = b"CANARY: this file is outside the served folder"
+    for name in ("secret.txt", "page.txt"):
+        (tmp_path / name).write_bytes(canary)
+    root = tmp_path / "root"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "secret.txt").write_bytes(HELLO)
+    (root / "page.keep").write_bytes(HELLO)
+    os.link(root / "page.keep", root / "page.txt")
+    path = b"/sub/secret.txt" if what == "folder" else b"/page.txt"
+    server = start(root)
+    swapper = subprocess.Popen([sys.executable, "-c", SWAPPER, str(root), what, target,
+                                "20000", "2"], stdout=subprocess.PIPE, text=True)
+    statuses = {}
+    try:
+        assert swapper.stdout.readline() == "ready\n"
+        with socket.create_connection(server.address, timeout=10) as sock:
+            while swapper.poll() is None:
+                sock.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+                status, _, body = read_response(sock)
+                assert canary not in body, "a file from outside the folder was served"
+                statuses[status] = statuses.get(status, 0) + 1
+        swaps = int(swapper.communicate(timeout=20)[0])
+        assert swaps > 0 and statuses.get(200), (swaps, statuses)
+        assert fetch(server, path.decode()) == (200, fetch(server, path.decode())[1], HELLO)
+    finally:
+        if swapper.poll() is None:
+            swapper.kill()
+            swapper.communicate()
+        server.stop()
 
 
 # -- bad requests and limits ----------------------------------------------------------------
