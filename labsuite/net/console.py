@@ -53,7 +53,8 @@ class ConsoleSession(StreamClient):
         return super()._connected_text()
 
     def send_line(self, text: str, ending: Union[LineEnding, str] = LineEnding.LF) -> None:
-        """Send ``text`` with a line ending (see :func:`~labsuite.protocols.console.encode_line`)."""
+        """Send ``text`` with a line ending (see
+        :func:`~labsuite.protocols.console.encode_line`)."""
         self.send_bytes(encode_line(text, ending))
 
     def on_received(self, data: bytes) -> None:

@@ -21,10 +21,11 @@ from ..protocols.daytime import (FORMAT_NAMES, MAX_REPLY_BYTES, WEEKDAYS, Daytim
                                  decode_daytime, format_nist, format_rfc867, parse_daytime,
                                  printable)
 from . import ports
-from .errors import CONNECT_ERRORS, NetError, net_error
-from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address, preview
 from .core import Connection, SelectorServer
+from .errors import CONNECT_ERRORS, NetError, net_error
+from .events import PREVIEW_BYTES, Address, EventCallback, Kind, format_address
 from .service import BackgroundQuery, Waker
+
 
 class DaytimeServer(SelectorServer):
     """Writes one line with the time to each client, then closes the connection.
@@ -178,9 +179,7 @@ class DaytimeQuery(TimeQuery):
             if not chunk:
                 return bytes(received), []
             received += chunk
-            self.emit(Kind.READ, f"Read {len(chunk)} bytes from {format_address(peer)}: "
-                                 f"{preview(chunk)}",
-                      peer=peer, size=len(chunk), data=chunk[:PREVIEW_BYTES])
+            self.emit(Kind.READ, None, peer=peer, size=len(chunk), data=chunk[:PREVIEW_BYTES])
             if len(received) > MAX_REPLY_BYTES:
                 return bytes(received), []  # decode_daytime explains why this is refused
 

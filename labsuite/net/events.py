@@ -69,8 +69,9 @@ class Event:
     @property
     def text(self) -> str:
         if self._text is None:
-            self._text = transfer_text(self.kind, self.size, self.where or format_address(self.peer),
-                                       PRIVATE_NOTE if self.hidden else preview(self.data))
+            where = self.where or format_address(self.peer)
+            shown = PRIVATE_NOTE if self.hidden else preview(self.data)
+            self._text = transfer_text(self.kind, self.size, where, shown)
         return self._text
 
     def __str__(self) -> str:
@@ -84,11 +85,13 @@ class Event:
 PRIVATE_NOTE = "(private: not shown)"
 
 
-def transfer_text(kind: Kind, size: int, where: str, shown: str) -> str:
+def transfer_text(kind: Kind, size: int, where: str, shown: Optional[str] = None) -> str:
     """"Read 16 bytes from 127.0.0.1:50252: Hello, COS 333." and its "Wrote" twin, the
-    one wording every server and client logs its transfers in."""
+    one wording every server and client logs its transfers in (``shown`` None: binary
+    data, nothing to preview)."""
     verb, direction = ("Read", "from") if kind is Kind.READ else ("Wrote", "to")
-    return f"{verb} {count_bytes(size)} {direction} {where}: {shown}"
+    text = f"{verb} {count_bytes(size)} {direction} {where}"
+    return text if shown is None else f"{text}: {shown}"
 
 
 def count_bytes(size: int) -> str:

@@ -30,7 +30,7 @@ from labsuite import __version__
 from labsuite.protocols import http as web
 
 from .errors import CONNECT_ERRORS, NetError, net_error
-from .events import PREVIEW_BYTES, EventCallback, Kind, format_address, preview
+from .events import PREVIEW_BYTES, EventCallback, Kind, count_bytes, format_address
 from .service import Service, shutdown_quietly
 
 __all__ = ["FetchQuery", "FetchResult", "Redirect"]
@@ -345,9 +345,7 @@ class FetchQuery(Service):
         return secure
 
     def _report_sent(self, data: bytes, peer) -> None:
-        self.emit(Kind.WROTE, f"Wrote {len(data):,} bytes to {format_address(peer)}: "
-                              f"{preview(data)}", peer=peer, size=len(data),
-                  data=data[:PREVIEW_BYTES])
+        self.emit(Kind.WROTE, None, peer=peer, size=len(data), data=data[:PREVIEW_BYTES])
 
     def _receive(self, first_url: str, url: str, response, redirects: Tuple[Redirect, ...],
                  started: float) -> FetchResult:
@@ -384,7 +382,7 @@ class FetchQuery(Service):
         finally:
             if download is not None:
                 download.discard()  # nothing left behind unless committed
-        self.emit(Kind.READ, f"Read {size:,} bytes of body from {host}", size=size,
+        self.emit(Kind.READ, f"Read {count_bytes(size)} of body from {host}", size=size,
                   data=bytes(start[:PREVIEW_BYTES]))
         preview = web.body_preview(response.getheader("Content-Type"), bytes(start),
                                    PREVIEW_LINES)

@@ -37,7 +37,8 @@ class Service:
         self._running = False
 
     # -- events -----------------------------------------------------------------------
-    def emit(self, kind: Kind, text: str, **fields) -> None:
+    def emit(self, kind: Kind, text: Optional[str], **fields) -> None:
+        """Report a step; ``text`` None for a READ or WROTE: written from the fields when shown."""
         try:
             self._on_event(Event(kind, self.source, text, **fields))
         except Exception as exc:  # a broken display must not kill the service
@@ -233,7 +234,8 @@ class BackgroundQuery(Service):
             return
         self.emit(Kind.RESULT, result.headline(), result=result)
 
-    def emit(self, kind: Kind, text: str, **fields) -> None:
+    def emit(self, kind: Kind, text: Optional[str], **fields) -> None:
+        """Report a step; ``text`` None for a READ or WROTE: written from the fields when shown."""
         generation = getattr(self._worker, "generation", None)
         if generation is not None and (generation != self._generation or self.stopping):
             return  # an abandoned background run: its news is no longer wanted

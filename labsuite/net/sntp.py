@@ -17,7 +17,8 @@ from ..protocols.sntp import (LEAP_MEANINGS, PACKET_BYTES, NotOurReply, SntpErro
 from . import ports
 from .daytime import TimeQuery, describe_offset, format_utc, lower_first, utc_datetime
 from .errors import CONNECT_ERRORS, NetError
-from .events import PREVIEW_BYTES, Address, EventCallback, Kind, count_bytes, format_address
+from .events import (PREVIEW_BYTES, Address, EventCallback, Kind, count_bytes, format_address,
+                     transfer_text)
 from .core import SelectorServer
 
 #: Our SNTP server's default port: 123 needs administrator rights, so 8000 + 123.
@@ -69,7 +70,7 @@ class SntpQuery(TimeQuery):
                 self.emit(Kind.INFO, f"Ignored {len(data)} bytes from {format_address(source)}: "
                                      "not the server that was asked", peer=source)
                 continue
-            self.emit(Kind.READ, f"Read {len(data)} bytes from {format_address(source)}",
+            self.emit(Kind.READ, transfer_text(Kind.READ, len(data), format_address(source)),
                       peer=source, size=len(data), data=data[:PREVIEW_BYTES])
             try:
                 reply = parse_reply(data, sent_wall, sent_wall + rtt)
@@ -180,7 +181,7 @@ class SntpServer(SelectorServer):
 
     def on_datagram(self, data: bytes, peer: Address) -> None:
         received = time.time()
-        self.emit(Kind.READ, f"Read {count_bytes(len(data))} from {format_address(peer)}",
+        self.emit(Kind.READ, transfer_text(Kind.READ, len(data), format_address(peer)),
                   peer=peer, size=len(data), data=data[:PREVIEW_BYTES])
         try:
             reply = build_reply(data, received, time.time())

@@ -36,7 +36,7 @@ from . import ports
 from .core import Connection, SelectorServer
 from .errors import NetError
 from .files import MAX_LISTED, MISSING, FileFound, FolderFound, Refused, ServedFolder
-from .events import PREVIEW_BYTES, EventCallback, Kind, preview
+from .events import PREVIEW_BYTES, EventCallback, Kind, preview, transfer_text
 
 __all__ = ["WebServer", "RequestRecord", "builtin_site"]
 
@@ -286,8 +286,8 @@ class WebServer(SelectorServer):
         record = RequestRecord(conn.label, exchange.method, exchange.target, exchange.status,
                                body, round(elapsed, 3), _raw_text(exchange.request_head),
                                complete)
-        self.emit(Kind.WROTE, f"Wrote {sent:,} bytes to {conn.label}: HTTP/1.1 "
-                              f"{exchange.status} {http.reason(exchange.status)}",
+        self.emit(Kind.WROTE, transfer_text(Kind.WROTE, sent, conn.label, f"HTTP/1.1 "
+                              f"{exchange.status} {http.reason(exchange.status)}"),
                   peer=conn.peer, conn=conn.id, size=sent)
         self.emit(Kind.RESULT, record.text, peer=conn.peer, conn=conn.id, size=body,
                   result=record)
