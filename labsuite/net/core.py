@@ -454,18 +454,18 @@ class SelectorServer(Service):
     def _run_calls(self) -> None:
         for _ in range(len(self._calls)):
             callback, args = self._calls.popleft()
-            callback(*args)
+            self._call(None, callback, *args)
 
     def _run_timers(self, now: float) -> None:
         timers = self._timers
         while timers and timers[0][0] <= now:
             timer = heapq.heappop(timers)[2]
             if not timer.cancelled:
-                timer.callback(*timer.args)
+                self._call(None, timer.callback, *timer.args)
 
     def _say_goodbye(self) -> None:
         """Stopping: let the protocol say its last words, send what the kernel takes now."""
-        self.on_stopping()
+        self._call(None, self.on_stopping)
         for conn in list(self._dirty):
             if not conn.closed and not conn.detached and conn.out:
                 try:
@@ -478,7 +478,7 @@ class SelectorServer(Service):
         if self._accept_held:
             if not self._waiting_noted:
                 self._waiting_noted = True
-                self.on_waiting()
+                self._call(None, self.on_waiting)
             self._listen(False)  # the client waits in the backlog; do not spin on it
             return
         for _ in range(self.accept_batch):
@@ -522,10 +522,7 @@ class SelectorServer(Service):
         self._unidentified[conn.id] = conn
         if self.unidentified_timeout:
             conn.expect(self.unidentified_timeout, self.unidentified_reason)
-        if full:
-            self.on_full(conn)
-        else:
-            self.on_connect(conn)
+        self._call(conn, self.on_full if full else self.on_connect, conn)
 
     def _accept_failed(self, exc: OSError) -> None:
         """Out of file handles or memory: pause accepting for a moment instead of
@@ -563,12 +560,15 @@ class SelectorServer(Service):
         if not data:
             conn.eof = True
             self._watch(conn)
-            return self.on_eof(conn)
+            return self._call(conn, self.on_eof, conn)
         conn.last_read = time.monotonic()
         conn.bytes_in += len(data)
         if self.logs_reads and self.log_steps:
             self.log_transfer(Kind.READ, conn, data)
-        self.on_data(conn, data)
+        try:
+            self.on_data(conn, data)
+        except Exception as exc:  # a bug hit by one client's bytes: only it is dropped
+            return self._hook_failed(conn, self.on_data, exc)
         if not conn.closed:
             self._watch(conn)
 
@@ -600,7 +600,7 @@ class SelectorServer(Service):
                 return
             except OSError:  # e.g. an ICMP "port unreachable" for an earlier reply
                 continue
-            self.on_datagram(data, peer[:2])
+            self._call(None, self.on_datagram, data, peer[:2])
 
     def send_datagram(self, data: bytes, peer: Address) -> Optional[str]:
         """Send one datagram; returns why it could not be sent, or None."""
@@ -653,7 +653,7 @@ class SelectorServer(Service):
         if conn.closing:
             return self._finish_closing(conn)
         self._watch(conn)
-        self.on_drain(conn)
+        self._call(conn, self.on_drain, conn)
 
     def _send_file_part(self, conn: Connection) -> bool:
         fd, offset, remaining, use_sendfile = conn.file
@@ -770,7 +770,7 @@ class SelectorServer(Service):
             if len(conn.out) >= self._output_share():
                 continue  # let the client catch up first: _flush gives the turn back
             conn.wants_turn = False
-            self.on_turn(conn)
+            self._call(conn, self.on_turn, conn)
             if not conn.closed:
                 self._watch(conn)
 
@@ -783,7 +783,7 @@ class SelectorServer(Service):
             if conn.lingering or conn.closing:
                 self._close(conn, conn.close_reason)
             else:
-                self.on_timeout(conn)
+                self._call(conn, self.on_timeout, conn)
 
     # -- closing ----------------------------------------------------------------------
     def _close(self, conn: Connection, reason: str) -> None:
@@ -815,7 +815,28 @@ class SelectorServer(Service):
         suffix = f" ({reason})" if reason else ""
         self.emit(Kind.CLOSED, f"Closed connection #{conn.id} with {conn.label}{suffix}",
                   peer=conn.peer, conn=conn.id)
-        self.on_close(conn, reason)
+        self._call(None, self.on_close, conn, reason)
+
+    # -- a protocol's bugs stay with one connection -----------------------------------
+    def _call(self, conn: Optional[Connection], hook: Callable, *args) -> None:
+        """Run a protocol hook; if it fails, only ``conn`` is closed (if given) and the
+        server goes on serving everyone else."""
+        try:
+            hook(*args)
+        except Exception as exc:
+            self._hook_failed(conn, hook, exc)
+
+    def _hook_failed(self, conn: Optional[Connection], hook: Callable, exc: Exception) -> None:
+        if self.stopping:
+            return
+        where = f" while serving connection #{conn.id}" if conn is not None else ""
+        after = ("that connection was closed; the others are still served"
+                 if conn is not None else "the server goes on")
+        self.emit(Kind.ERROR, f"Internal error in the {self.source}{where} "
+                              f"({getattr(hook, '__name__', 'a step')}: {exc!r}); {after}.",
+                  conn=conn.id if conn is not None else None)
+        if conn is not None and not conn.closed:
+            self._close(conn, "internal error")
 
     # -- the step log -----------------------------------------------------------------
     def log_write(self, conn: Connection, data, sent: int) -> None:

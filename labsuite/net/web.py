@@ -191,10 +191,11 @@ class WebServer(SelectorServer):
             self._serve_requests(conn)
 
     def on_eof(self, conn: Connection) -> None:
-        exchange = conn.state
-        if exchange.sending or exchange.parser.buffered:
-            return  # answer what it asked before it shut its side, then close
-        conn.close("closed the connection", flush=False)
+        if not conn.state.sending:
+            self._serve_requests(conn)  # a whole request may still be waiting
+        if not conn.state.sending:  # nothing more to answer (at most half a request)
+            conn.close("closed the connection", flush=False)
+        # else: answer what it asked before it shut its side; on_drain then closes
 
     def on_drain(self, conn: Connection) -> None:
         exchange = conn.state

@@ -604,9 +604,7 @@ def test_silent_connections_make_room_for_a_newcomer(site):
     silent = [socket.create_connection(server.address, timeout=5) for _ in range(50)]
     try:
         assert eventually(lambda: server.connection_count == 50)
-        started = time.monotonic()
-        assert fetch(server, "/hello.txt")[2] == HELLO
-        assert time.monotonic() - started < 5  # (a generous bound: it is immediate)
+        assert fetch(server, "/hello.txt")[2] == HELLO  # not a 503
         assert closed_because(server, "the server was full and it had not said who it is")
     finally:
         for sock in silent:
