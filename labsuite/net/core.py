@@ -207,6 +207,8 @@ class SelectorServer(Service):
     linger_seconds, linger_bytes = 2.0, 1024 * 1024
     #: How often deadlines are checked.
     sweep_seconds = 0.1
+    #: The class of each connection (a server may shape its output with a subclass).
+    connection_class = Connection
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
                  on_event: Optional[EventCallback] = None):
@@ -503,7 +505,7 @@ class SelectorServer(Service):
         except OSError:  # reset before we got to it
             sock.close()
             return
-        conn = Connection(self, next(self._ids), sock, peer, local, now)
+        conn = self.connection_class(self, next(self._ids), sock, peer, local, now)
         with self._conns_lock:
             self._conns[conn.id] = conn
         self.emit(Kind.ACCEPTED, f"Accepted connection #{conn.id} from {conn.label} "
