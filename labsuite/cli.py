@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Callable, List, Optional
 
-from labsuite import __version__, cli_code, cli_web
+from labsuite import __version__, cli_check, cli_code, cli_web
 from labsuite.net import ports
 from labsuite.net.errors import NetError
 from labsuite.net.events import Event, Kind, format_address
@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds to wait for each connection (default 3)")
     probe.set_defaults(handler=run_probe)
     cli_web.add_commands(commands)
+    cli_check.add_commands(commands)
     cli_code.add_commands(commands)
     return parser
 
