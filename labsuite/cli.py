@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Callable, List, Optional
 
-from labsuite import __version__, cli_check, cli_code, cli_web
+from labsuite import __version__, cli_check, cli_code, cli_poker, cli_web
 from labsuite.net import ports
 from labsuite.net.errors import NetError
 from labsuite.net.events import Event, Kind, format_address
@@ -22,7 +22,7 @@ from labsuite.net.events import Event, Kind, format_address
 EXIT_OK, EXIT_NETWORK, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # the shells' convention for Ctrl+C
 
-SERVER_KINDS = ("daytime", "sntp", "echo", "web", "chat")
+SERVER_KINDS = ("daytime", "sntp", "echo", "web", "chat", "poker")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=port_number, default=None,
                        help="port to listen on (0 picks any free port); defaults: "
                             f"daytime {ports.DAYTIME}, sntp {ports.SNTP}, echo {ports.ECHO}, "
-                            f"web {ports.WEB}, chat {ports.CHAT}")
+                            f"web {ports.WEB}, chat {ports.CHAT}, poker {ports.POKER}")
     serve.add_argument("--mode", choices=("selector", "threaded", "sequential"), default="selector",
                        help="echo: non-blocking with a selector (default), a thread per client, "
                             "or one client at a time")
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("-q", "--quiet", action="store_true",
                        help="print only the listening line and errors, not every socket step")
     cli_web.serve_web_options(serve)
+    cli_poker.serve_poker_options(serve)
     serve.set_defaults(handler=run_server)
 
     time_cmd = commands.add_parser(
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds to wait for each connection (default 3)")
     probe.set_defaults(handler=run_probe)
     cli_web.add_commands(commands)
+    cli_poker.add_commands(commands)
     cli_check.add_commands(commands)
     cli_code.add_commands(commands)
     return parser
@@ -354,6 +356,8 @@ def make_server(args, on_event: Callable[[Event], None]):
     """The service for ``serve KIND`` and a short description of its options."""
     if args.kind == "web":
         return cli_web.make_web_server(args, on_event)
+    if args.kind == "poker":
+        return cli_poker.make_poker_server(args, on_event)
     if args.kind == "daytime":
         from labsuite.net.daytime import DaytimeServer
 
@@ -488,35 +492,65 @@ def run_chat(args) -> int:
 
     client = ChatClient(args.host, args.port, name=name, timeout=args.timeout, on_event=on_event)
     client.start()
+
+    def send(command) -> None:
+        if isinstance(command, chat.Whisper):
+            client.whisper(command.recipient, command.text)
+        elif isinstance(command, chat.Say):
+            client.say(command.text)
+
     try:
-        while not joined.is_set():  # a refused name may be replaced, as the paper's prompt does
-            if lost.wait(0.02):
-                return EXIT_NETWORK
-            if refused.is_set():
-                refused.clear()
-                name = lines.ask("What is your name: ")
-                if name is None:
-                    client.leave()
-                    print("labsuite: left without joining: the server refused the name.",
-                          file=sys.stderr)
-                    return EXIT_NETWORK
-                client.join(name)
-        while True:
-            typed = lines.next(stop=lost)
-            if lost.is_set():
-                return EXIT_NETWORK
-            command = chat.Quit() if typed is None else chat.parse_typed(typed)
-            if isinstance(command, chat.Quit):
-                client.leave()
-                return EXIT_NETWORK if lost.is_set() else EXIT_OK
-            if isinstance(command, chat.Invalid):
-                printer.line(command.reason, sys.stderr)
-            elif isinstance(command, chat.Whisper):
-                client.whisper(command.recipient, command.text)
-            elif isinstance(command, chat.Say):
-                client.say(command.text)
+        status = wait_until_seated(client, joined.is_set, refused, lost, lines,
+                                   "left without joining: the server refused the name.")
+        if status is not None:
+            return status
+        return type_commands(client, lines, lost, chat.parse_typed, send, printer)
     finally:
         client.stop()
+
+
+def wait_until_seated(client, seated: Callable[[], bool], refused: threading.Event,
+                      lost: threading.Event, lines: "StdinLines", giving_up: str,
+                      renamed: Optional[Callable[[str], None]] = None) -> Optional[int]:
+    """Wait until the server takes the client's name (chat, poker); a refused name may be
+    replaced, as the paper's prompt does. None once seated, else the exit status."""
+    while not seated():
+        if lost.wait(0.02):
+            return EXIT_NETWORK
+        if refused.is_set():
+            refused.clear()
+            name = lines.ask("What is your name: ")
+            if name is None:
+                client.leave()
+                print(f"labsuite: {giving_up}", file=sys.stderr)
+                return EXIT_NETWORK
+            if renamed is not None:
+                renamed(name.strip())
+            client.join(name)
+    return None
+
+
+def type_commands(client, lines: "StdinLines", lost: threading.Event,
+                  parse: Callable[[str], object], send: Callable[[object], None],
+                  printer: "EventPrinter") -> int:
+    """This thread reads what the student types and sends it, until ``quit``, the end of
+    input, or the server ending the connection; returns the exit status."""
+    from labsuite.protocols.chat import Invalid, Quit
+
+    while True:
+        typed = lines.next(stop=lost)
+        if lost.is_set():
+            return EXIT_NETWORK
+        command = Quit() if typed is None else parse(typed)
+        if command is None:
+            continue
+        if isinstance(command, Quit):
+            client.leave()
+            return EXIT_NETWORK if lost.is_set() else EXIT_OK
+        if isinstance(command, Invalid):
+            printer.line(command.reason, sys.stderr)
+        else:
+            send(command)
 
 
 def run_lookup(args) -> int:

@@ -11,7 +11,6 @@ log says who wrote to whom and how much, never the text.
 from __future__ import annotations
 
 import socket
-import threading
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
@@ -20,8 +19,7 @@ from labsuite.protocols.chat import ChatRoom, Outcome, ServerConnection
 
 from . import ports
 from .core import Connection, SelectorServer, Timer
-from .client import StreamClient
-from .errors import NetError
+from .client import RoomClient
 from .events import EventCallback, Kind
 
 #: An unfinished line is taken as complete after this much silence (the paper's client
@@ -193,7 +191,7 @@ class ChatServer(SelectorServer):
 
 
 # -- the client ---------------------------------------------------------------------------
-class ChatClient(StreamClient):
+class ChatClient(RoomClient):
     """Joins a room and reports what happens as RESULT events carrying chat events.
 
     ``start()`` connects and sends ``ADD <name>``; a refused name arrives as a
@@ -203,19 +201,17 @@ class ChatClient(StreamClient):
     """
 
     source = "chat client"
+    closed_text = "The chat server closed the connection."
 
     def __init__(self, host: str, port: int = ports.CHAT, name: str = "",
                  timeout: float = 10.0, on_event: Optional[EventCallback] = None):
         super().__init__(host, port, timeout, on_event)
         self.name = name
-        self._goodbye = threading.Event()
         self._parser = chat.ClientParser()
-        self._notice = ""
 
     def on_connected(self) -> None:
-        self._goodbye.clear()
+        super().on_connected()
         self._parser = chat.ClientParser()
-        self._notice = ""
         if self.name:
             self.join(self.name)
 
@@ -229,30 +225,10 @@ class ChatClient(StreamClient):
     def whisper(self, recipient: str, text: str) -> None:
         self.send_bytes(chat.encode_whisper(recipient, text))
 
-    def leave(self, wait: float = 2.0) -> bool:
-        """Send QUIT (after everything queued) and wait for GOODBYE (True if it came),
-        then stop."""
-        try:
-            self.send_bytes(chat.encode_quit())
-            said_goodbye = self._goodbye.wait(wait)
-        except NetError:
-            said_goodbye = False
-        self.stop()
-        return said_goodbye
-
     def on_received(self, data: bytes) -> None:
         self.log_transfer(Kind.READ, data)
         for event in self._parser.receive(data):
-            if isinstance(event, chat.Goodbye):
-                self._goodbye.set()
-            elif isinstance(event, chat.Notice):
-                self._notice = event.text  # e.g. the host closed the room: say that
+            self.heard(goodbye=isinstance(event, chat.Goodbye),
+                       notice=event.text if isinstance(event, chat.Notice) else "")
             self.emit(Kind.RESULT, chat.transcript_line(event) or type(event).__name__,
                       result=event)
-
-    def on_ended(self, why: str) -> None:
-        if not self._goodbye.is_set():
-            if why == "The server closed the connection":
-                why = self._notice or "The chat server closed the connection."
-            self.emit(Kind.ERROR, why)
-        self.emit(Kind.CLOSED, "Connection closed", peer=self.peer)

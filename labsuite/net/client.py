@@ -269,3 +269,49 @@ class StreamClient(Service):
         """"Wrote 16 bytes to 127.0.0.1:8007: Hello" (``whole``: keep all the bytes)."""
         self._on_event(Event(kind, self.source, None, self.peer, None, None, len(data),
                              data if whole else data[:PREVIEW_BYTES]))
+
+
+class RoomClient(StreamClient):
+    """A client of a room the server runs (chat, poker): it leaves by QUIT and waits for
+    GOODBYE, and when the server closes the connection after a NOTICE (the host closed the
+    room) that notice is the reason it shows, not a bare "closed the connection"."""
+
+    quit_line = b"QUIT\n"
+    #: What the student is told when the server closes without a word.
+    closed_text = "The server closed the connection."
+
+    def __init__(self, host: str, port: int, timeout: float = 10.0,
+                 on_event: Optional[EventCallback] = None):
+        super().__init__(host, port, timeout, on_event)
+        self._goodbye = threading.Event()
+        self._notice = ""
+
+    def on_connected(self) -> None:
+        self._goodbye.clear()
+        self._notice = ""
+
+    def heard(self, goodbye: bool = False, notice: str = "") -> None:
+        """The reader saw GOODBYE, or a NOTICE (kept as the reason if the server closes
+        right after it; any other line forgets it)."""
+        if goodbye:
+            self._goodbye.set()
+        self._notice = notice
+
+    def leave(self, wait: float = 2.0) -> bool:
+        """Send QUIT (after everything queued) and wait for GOODBYE (True if it came),
+        then stop."""
+        said_goodbye = False
+        try:
+            self.send_bytes(self.quit_line)
+            said_goodbye = self._goodbye.wait(wait)
+        except NetError:
+            pass
+        self.stop()
+        return said_goodbye
+
+    def on_ended(self, why: str) -> None:
+        if not self._goodbye.is_set():
+            if why == "The server closed the connection":
+                why = self._notice or self.closed_text
+            self.emit(Kind.ERROR, why)
+        self.emit(Kind.CLOSED, "Connection closed", peer=self.peer)

@@ -8,6 +8,8 @@ DAYTIME = 8013
 ECHO = 8007
 WEB = 8080
 CHAT = 9000
+#: The poker table (the paper's capstone), next to the chat.
+POKER = 9100
 #: The local SNTP server (UDP), so the Time tab's SNTP mode works with no internet.
 SNTP = 8123
 
