@@ -465,33 +465,20 @@ def run_chat(args) -> int:
     from labsuite.net.chat import ChatClient
     from labsuite.protocols import chat
 
-    printer = EventPrinter()
-    steps = EventPrinter(stream=sys.stderr) if args.verbose else None
-    joined, refused, lost = threading.Event(), threading.Event(), threading.Event()
-    lines = StdinLines()
-    name = args.name or lines.ask("What is your name: ")
-    if not name or not name.strip():
+    session = TerminalSession(args)
+    if not session.name:
         print("labsuite: a name is needed to join the chat room.", file=sys.stderr)
         return EXIT_USAGE
+    joined = threading.Event()
 
-    def on_event(event: Event) -> None:
-        if steps:
-            steps(event)
-        if event.kind is Kind.ERROR:
-            if not steps:  # (the step printer shows errors itself)
-                printer.line(f"labsuite: {event.text}", sys.stderr)
-            lost.set()
-        elif event.kind is Kind.RESULT:
-            if isinstance(event.result, chat.Joined) and chat.fold(event.result.name) == chat.fold(client.name):
-                joined.set()
-            elif isinstance(event.result, chat.Refused) and not joined.is_set():
-                refused.set()
-            line = chat.transcript_line(event.result)
-            if line:
-                printer.line(line)
-
-    client = ChatClient(args.host, args.port, name=name, timeout=args.timeout, on_event=on_event)
-    client.start()
+    def on_result(result) -> None:
+        if isinstance(result, chat.Joined) and chat.fold(result.name) == chat.fold(client.name):
+            joined.set()
+        elif isinstance(result, chat.Refused) and not joined.is_set():
+            session.refused.set()
+        line = chat.transcript_line(result)
+        if line:
+            session.printer.line(line)
 
     def send(command) -> None:
         if isinstance(command, chat.Whisper):
@@ -499,58 +486,85 @@ def run_chat(args) -> int:
         elif isinstance(command, chat.Say):
             client.say(command.text)
 
+    client = ChatClient(args.host, args.port, name=session.name, timeout=args.timeout,
+                        on_event=session.events(on_result))
+    client.start()
     try:
-        status = wait_until_seated(client, joined.is_set, refused, lost, lines,
-                                   "left without joining: the server refused the name.")
+        status = session.wait_until_seated(
+            client, joined.is_set, "left without joining: the server refused the name.")
         if status is not None:
             return status
-        return type_commands(client, lines, lost, chat.parse_typed, send, printer)
+        return session.type_commands(client, chat.parse_typed, send)
     finally:
         client.stop()
 
 
-def wait_until_seated(client, seated: Callable[[], bool], refused: threading.Event,
-                      lost: threading.Event, lines: "StdinLines", giving_up: str,
-                      renamed: Optional[Callable[[str], None]] = None) -> Optional[int]:
-    """Wait until the server takes the client's name (chat, poker); a refused name may be
-    replaced, as the paper's prompt does. None once seated, else the exit status."""
-    while not seated():
-        if lost.wait(0.02):
-            return EXIT_NETWORK
-        if refused.is_set():
-            refused.clear()
-            name = lines.ask("What is your name: ")
-            if name is None:
-                client.leave()
-                print(f"labsuite: {giving_up}", file=sys.stderr)
+class TerminalSession:
+    """What the terminal chat and poker clients share: the printers, standard input, the
+    name asked for first (as the paper's client asks), and the events that end it."""
+
+    def __init__(self, args):
+        self.printer = EventPrinter()
+        self.steps = EventPrinter(stream=sys.stderr) if args.verbose else None
+        self.refused, self.lost = threading.Event(), threading.Event()
+        self.lines = StdinLines()
+        name = args.name or self.lines.ask("What is your name: ")
+        self.name = (name or "").strip()
+
+    def events(self, on_result: Callable[[object], None]) -> Callable[[Event], None]:
+        """The client's ``on_event``: steps on stderr with -v, an error ends the session,
+        and each RESULT's protocol event goes to ``on_result``."""
+        def on_event(event: Event) -> None:
+            if self.steps:
+                self.steps(event)
+            if event.kind is Kind.ERROR:
+                if not self.steps:  # (the step printer shows errors itself)
+                    self.printer.line(f"labsuite: {event.text}", sys.stderr)
+                self.lost.set()
+            elif event.kind is Kind.RESULT:
+                on_result(event.result)
+
+        return on_event
+
+    def wait_until_seated(self, client, seated: Callable[[], bool], giving_up: str,
+                          renamed: Optional[Callable[[str], None]] = None) -> Optional[int]:
+        """Wait until the server takes the client's name; a refused name may be replaced,
+        as the paper's prompt does. None once seated, else the exit status."""
+        while not seated():
+            if self.lost.wait(0.02):
                 return EXIT_NETWORK
-            if renamed is not None:
-                renamed(name.strip())
-            client.join(name)
-    return None
+            if self.refused.is_set():
+                self.refused.clear()
+                name = self.lines.ask("What is your name: ")
+                if name is None:
+                    client.leave()
+                    print(f"labsuite: {giving_up}", file=sys.stderr)
+                    return EXIT_NETWORK
+                if renamed is not None:
+                    renamed(name.strip())
+                client.join(name)
+        return None
 
+    def type_commands(self, client, parse: Callable[[str], object],
+                      send: Callable[[object], None]) -> int:
+        """Read what the student types and send it, until ``quit``, the end of input, or
+        the server ending the connection; returns the exit status."""
+        from labsuite.protocols.chat import Invalid, Quit
 
-def type_commands(client, lines: "StdinLines", lost: threading.Event,
-                  parse: Callable[[str], object], send: Callable[[object], None],
-                  printer: "EventPrinter") -> int:
-    """This thread reads what the student types and sends it, until ``quit``, the end of
-    input, or the server ending the connection; returns the exit status."""
-    from labsuite.protocols.chat import Invalid, Quit
-
-    while True:
-        typed = lines.next(stop=lost)
-        if lost.is_set():
-            return EXIT_NETWORK
-        command = Quit() if typed is None else parse(typed)
-        if command is None:
-            continue
-        if isinstance(command, Quit):
-            client.leave()
-            return EXIT_NETWORK if lost.is_set() else EXIT_OK
-        if isinstance(command, Invalid):
-            printer.line(command.reason, sys.stderr)
-        else:
-            send(command)
+        while True:
+            typed = self.lines.next(stop=self.lost)
+            if self.lost.is_set():
+                return EXIT_NETWORK
+            command = Quit() if typed is None else parse(typed)
+            if command is None:
+                continue
+            if isinstance(command, Quit):
+                client.leave()
+                return EXIT_NETWORK if self.lost.is_set() else EXIT_OK
+            if isinstance(command, Invalid):
+                self.printer.line(command.reason, sys.stderr)
+            else:
+                send(command)
 
 
 def run_lookup(args) -> int:

@@ -14,7 +14,7 @@ import time
 from typing import Callable, List, Optional, Tuple
 
 from labsuite.net import ports
-from labsuite.net.events import Event, Kind
+from labsuite.net.events import Event
 from labsuite.protocols.chat import Invalid, Notice, Quit, Say
 from labsuite.protocols.poker import AllIn, TableView, parse_command
 from labsuite.protocols.poker.events import Blinds, Cards, Chips, Clock, Error, Hand, Turn
@@ -202,46 +202,30 @@ class Screen:
 
 def run_poker(args) -> int:
     """The terminal poker client: this thread reads what you type, the client's prints."""
-    from labsuite.cli import (EXIT_USAGE, EventPrinter, StdinLines, type_commands,
-                              wait_until_seated)
+    from labsuite.cli import EXIT_USAGE, TerminalSession
     from labsuite.net.poker import PokerClient
 
-    printer = EventPrinter()
-    steps = EventPrinter(stream=sys.stderr) if args.verbose else None
-    refused, lost = threading.Event(), threading.Event()
-    lines = StdinLines()
-    name = args.name or lines.ask("What is your name: ")
-    if not name or not name.strip():
+    session = TerminalSession(args)
+    if not session.name:
         print("labsuite: a name is needed to sit at the table.", file=sys.stderr)
         return EXIT_USAGE
-    screen = Screen(name.strip())
+    screen = Screen(session.name)
+    printer = session.printer
 
     def remind(turn: int) -> None:
         if screen.turns == turn and screen.view.my_turn:
             printer.line(f"{PREFIX}{WARN_SECONDS:g} seconds left to act.")
 
-    def on_event(event: Event) -> None:
-        if steps:
-            steps(event)
-        if event.kind is Kind.ERROR:
-            if not steps:  # (the step printer shows errors itself)
-                printer.line(f"labsuite: {event.text}", sys.stderr)
-            lost.set()
-        elif event.kind is Kind.RESULT:
-            if isinstance(event.result, Error) and not client.joined:
-                refused.set()
-            for line in screen.show(event.result):
-                printer.line(line)
-            if isinstance(event.result, Clock) and screen.view.my_turn \
-                    and event.result.seconds > WARN_SECONDS + 5:
-                reminder = threading.Timer(event.result.seconds - WARN_SECONDS, remind,
-                                           (screen.turns,))
-                reminder.daemon = True
-                reminder.start()
-
-    client = PokerClient(args.host, args.port, name=name, timeout=args.timeout,
-                         on_event=on_event)
-    client.start()
+    def on_result(result) -> None:
+        if isinstance(result, Error) and not client.joined:
+            session.refused.set()
+        for line in screen.show(result):
+            printer.line(line)
+        if isinstance(result, Clock) and screen.view.my_turn \
+                and result.seconds > WARN_SECONDS + 5:
+            reminder = threading.Timer(result.seconds - WARN_SECONDS, remind, (screen.turns,))
+            reminder.daemon = True
+            reminder.start()
 
     def send(command) -> None:
         if isinstance(command, Say):
@@ -252,13 +236,16 @@ def run_poker(args) -> int:
     def renamed(new_name: str) -> None:
         screen.view.me = new_name
 
+    client = PokerClient(args.host, args.port, name=session.name, timeout=args.timeout,
+                         on_event=session.events(on_result))
+    client.start()
     try:
-        status = wait_until_seated(client, lambda: client.joined, refused, lost, lines,
-                                   "left without sitting down: the table refused the name.",
-                                   renamed)
+        status = session.wait_until_seated(
+            client, lambda: client.joined,
+            "left without sitting down: the table refused the name.", renamed)
         if status is not None:
             return status
         printer.line(HELP)
-        return type_commands(client, lines, lost, parse_typed, send, printer)
+        return session.type_commands(client, parse_typed, send)
     finally:
         client.stop()
