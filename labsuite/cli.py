@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Callable, List, Optional
 
-from labsuite import __version__, cli_check, cli_code, cli_poker, cli_web
+from labsuite import __version__, cli_check, cli_code, cli_discover, cli_poker, cli_web
 from labsuite.net import ports
 from labsuite.net.errors import NetError
 from labsuite.net.events import Event, Kind, format_address
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("-q", "--quiet", action="store_true",
                        help="print only the listening line and errors, not every socket step")
     cli_web.serve_web_options(serve)
+    cli_discover.serve_discover_options(serve)
     cli_poker.serve_poker_options(serve)
     serve.set_defaults(handler=run_server)
 
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds to wait for each connection (default 3)")
     probe.set_defaults(handler=run_probe)
     cli_web.add_commands(commands)
+    cli_discover.add_commands(commands)
     cli_poker.add_commands(commands)
     cli_check.add_commands(commands)
     cli_code.add_commands(commands)
@@ -335,6 +337,10 @@ def run_server(args) -> int:
     printer = EventPrinter(quiet=args.quiet)
     service, detail = make_server(args, printer)
     service.log_steps = not args.quiet  # quiet: reads and writes are not even logged
+    if args.no_announce:
+        from labsuite.net.discovery import default_discovery
+
+        default_discovery().set_announcing(False)
     stop_requested = threading.Event()
     restore = install_stop_signals(stop_requested.set)
     try:

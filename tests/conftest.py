@@ -4,7 +4,8 @@
   (and stops it at the end); with no Xvfb the GUI tests fail with a clear message on CI
   and are skipped elsewhere. The GUI tests request it automatically.
 * every test gets its own empty settings folder (``LABSUITE_CONFIG_DIR``), so no test
-  reads or writes the real user's settings.
+  reads or writes the real user's settings, and ``LABSUITE_NO_ANNOUNCE``, so no server a
+  test starts for "other computers" announces itself on the machine's network.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ def display():
         yield name
     finally:
         guard.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def no_announcing(monkeypatch):
+    """No test announces a server on the machine's real network (multicast): the
+    discovery tests turn it back on inside network namespaces they create."""
+    monkeypatch.setenv("LABSUITE_NO_ANNOUNCE", "1")
 
 
 @pytest.fixture(autouse=True)

@@ -62,6 +62,7 @@ class _Member:
 
 class ChatServer(SelectorServer):
     source = "chat server"
+    announce_as = "chat"
     logs_reads = False  # logged after parsing, so private text is never shown
     max_output = MAX_PENDING_OUTPUT
     unidentified_timeout = JOIN_WITHIN

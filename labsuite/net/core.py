@@ -209,6 +209,9 @@ class SelectorServer(Service):
     sweep_seconds = 0.1
     #: The class of each connection (a server may shape its output with a subclass).
     connection_class = Connection
+    #: What a server started for other computers announces itself as on the network
+    #: (a kind of labsuite.net.discovery.KINDS; None: never announced).
+    announce_as: Optional[str] = None
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
                  on_event: Optional[EventCallback] = None):
@@ -241,6 +244,9 @@ class SelectorServer(Service):
         self._loop: Optional[threading.Thread] = None
         #: Loop rounds so far (a protocol can tell "this round" from the next).
         self.rounds = 0
+        #: How the announcement names this server ("cool cat's room"; None: by its kind).
+        self.announce_name: Optional[str] = None
+        self._announcement = None
 
     # -- the hooks (loop thread) -----------------------------------------------------
     def on_start(self) -> None:
@@ -321,6 +327,17 @@ class SelectorServer(Service):
         self._reset()
         self.on_start()
         self.spawn(self._run, name=f"{self.source} on {self.address[1]}")
+        self._announce()
+
+    def _announce(self) -> None:
+        """Tell the lab's network (never for this computer only; on its own thread)."""
+        if self.announce_as is None:
+            return
+        from .discovery import announce_server
+
+        self._announcement = announce_server(
+            self.announce_as, self.announce_name, self.host, self.address[1],
+            on_event=self._on_event, source=self.source)
 
     def _reset(self) -> None:
         self._conns.clear()
@@ -335,6 +352,9 @@ class SelectorServer(Service):
         self._pending_output = self.peak_pending_output = 0
 
     def _teardown(self) -> None:
+        announcement, self._announcement = self._announcement, None
+        if announcement is not None:
+            announcement.withdraw()
         if self.waker is not None:
             self.waker.wake()
 
@@ -477,6 +497,8 @@ class SelectorServer(Service):
 
     # -- accepting --------------------------------------------------------------------
     def _accept_waiting(self) -> None:
+        if self.stopping:
+            return
         if self._accept_held:
             if not self._waiting_noted:
                 self._waiting_noted = True

@@ -37,6 +37,7 @@ class DaytimeServer(SelectorServer):
     """
 
     source = "daytime server"
+    announce_as = "daytime"
     FORMATS = ("rfc867", "nist")
 
     def __init__(self, host: str = ports.LOCAL_ONLY, port: int = ports.DAYTIME,

@@ -83,6 +83,7 @@ class EchoServer(SelectorServer):
     """An echo server; see the module docstring for the three designs."""
 
     source = "echo server"
+    announce_as = "echo"
     MODES = tuple(DESIGNS)
     read_pause_output = MAX_PENDING_OUTPUT
     #: Echo not yet taken by clients, all of them together (each gets a share).

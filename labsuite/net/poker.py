@@ -150,6 +150,7 @@ class PokerServer(SelectorServer):
     """
 
     source = "poker server"
+    announce_as = "poker"
     max_output = MAX_PENDING_OUTPUT
     #: Poker lines are short: a smaller share per round keeps one flooder from taking many
     #: rounds' worth of the loop.

@@ -119,12 +119,17 @@ class Service:
                                       "this part has stopped.")
 
     def _join_threads(self) -> None:
+        """Join every worker within JOIN_SECONDS in all, including one a worker started
+        while the others were being joined (a connection accepted as stop() began)."""
         deadline = time.monotonic() + JOIN_SECONDS
-        current = threading.current_thread()
-        for thread in list(self._threads):
-            if thread is current:
-                continue
-            thread.join(max(0.0, deadline - time.monotonic()))
+        joined = {threading.current_thread()}
+        while time.monotonic() < deadline:
+            waiting = [thread for thread in self._threads if thread not in joined]
+            if not waiting:
+                return
+            for thread in waiting:
+                thread.join(max(0.0, deadline - time.monotonic()))
+                joined.add(thread)
 
 
 def shutdown_quietly(sock: Optional[socket.socket]) -> None:

@@ -167,6 +167,7 @@ class SntpServer(SelectorServer):
     """Answers SNTP requests on UDP from this computer's clock (stratum 1, reference "LOCL")."""
 
     source = "sntp server"
+    announce_as = "sntp"
     tcp, udp = False, True
     logs_reads = logs_writes = False
 

@@ -121,6 +121,7 @@ class _Response:
 
 class WebServer(SelectorServer):
     source = "web server"
+    announce_as = "web"
     logs_reads = logs_writes = False  # one READ per request head, one WROTE per response
     backlog = 1024  # room for a burst of many clients at once
 

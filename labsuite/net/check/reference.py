@@ -13,15 +13,16 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from ..chat import ChatServer
 from ..core import Connection
 from ..daytime import DaytimeServer
 from ..echo import EchoServer
+from ..events import format_address
 
 __all__ = ["Pacing", "PLAIN", "PIECES", "MERGED", "ReferenceDaytime", "ReferenceEcho",
-           "ReferenceChat", "Exchange"]
+           "ReferenceChat", "Exchange", "CLIENT", "SERVER", "OPENED", "CLOSED"]
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,21 @@ PIECES = Pacing(piece=4, pause=0.03)
 MERGED = Pacing(merge=0.1)
 
 
+#: What an :class:`Exchange` records: bytes from a client or to it, or a connection
+#: that opened (``note``: the client's address) or closed (``note``: why).
+CLIENT, SERVER, OPENED, CLOSED = "client", "server", "opened", "closed"
+
+
 @dataclass(frozen=True)
 class Exchange:
-    """One piece of a conversation: ``sender`` is "client" or "server"."""
+    """One piece of a conversation (``sender`` CLIENT or SERVER, with the bytes exactly as
+    they were handed to the network, piece by piece) or a connection's start or end."""
 
     conn: int
     sender: str
     data: bytes
     at: float  # seconds since the server started
+    note: str = ""
 
 
 class Paced(Connection):
@@ -67,8 +75,8 @@ class Paced(Connection):
         pacing = self.server.pacing
         if self.closed or not data:
             return
-        self.server.record(self, "server", data)
         if pacing == PLAIN:
+            self.server.record(self, SERVER, data)
             return super().send(data)
         self.held += data
         if self.timer is None:
@@ -88,28 +96,40 @@ class Paced(Connection):
         size = len(self.held) if pacing.merge or not pacing.piece else pacing.piece
         chunk = bytes(self.held[:size])
         del self.held[:size]
+        self.server.record(self, SERVER, chunk)
         super().send(chunk)
         if self.held:
             self.timer = self.server.call_later(pacing.pause, self._release)
         elif self.closing_later is not None:
-            super().close(*self.closing_later)
+            reason, linger = self.closing_later
+            super().close(reason, flush=True, linger=linger)
 
 
 class _Recording:
-    """Mixed into a reference server: pacing, and the transcript of every exchange."""
+    """Mixed into a reference server: pacing, and the transcript of every exchange.
+
+    ``on_record``, when set, is called with each new :class:`Exchange` (on the server's
+    loop thread), so a checker can wait for what it expects instead of polling.
+    """
 
     connection_class = Paced
+    announce_as = None  # a checker's server is for this computer only
 
     def _start_recording(self, pacing: Pacing) -> None:
         self.pacing = pacing
         self._transcript: List[Exchange] = []
         self._lock = threading.Lock()
-        self._began = time.monotonic()
+        #: When the transcript's clock started (time.monotonic()).
+        self.began = time.monotonic()
+        self.on_record: Optional[Callable[[Exchange], None]] = None
 
-    def record(self, conn: Connection, sender: str, data: bytes) -> None:
+    def record(self, conn: Connection, sender: str, data: bytes, note: str = "") -> None:
+        exchange = Exchange(conn.id, sender, bytes(data), time.monotonic() - self.began, note)
         with self._lock:
-            self._transcript.append(Exchange(conn.id, sender, bytes(data),
-                                             time.monotonic() - self._began))
+            self._transcript.append(exchange)
+        listener = self.on_record
+        if listener is not None:
+            listener(exchange)
 
     def transcript(self) -> List[Exchange]:
         """Everything said so far, in order (safe from any thread)."""
@@ -117,11 +137,19 @@ class _Recording:
             return list(self._transcript)
 
     def sent_by_clients(self) -> bytes:
-        return b"".join(e.data for e in self.transcript() if e.sender == "client")
+        return b"".join(e.data for e in self.transcript() if e.sender == CLIENT)
+
+    def on_connect(self, conn: Connection) -> None:
+        self.record(conn, OPENED, b"", format_address(conn.peer))
+        super().on_connect(conn)
 
     def on_data(self, conn: Connection, data: bytes) -> None:
-        self.record(conn, "client", data)
+        self.record(conn, CLIENT, data)
         super().on_data(conn, data)
+
+    def on_close(self, conn: Connection, reason: str) -> None:
+        self.record(conn, CLOSED, b"", reason)
+        super().on_close(conn, reason)
 
 
 class ReferenceDaytime(_Recording, DaytimeServer):
