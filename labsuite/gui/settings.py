@@ -1,4 +1,4 @@
-"""Remember the student's last choices (hosts, ports, modes, window size, font size).
+"""Remember the student's last choices (hosts, ports, modes, window size, scale, theme).
 
 The file is a small JSON object in the per-user config folder (``LABSUITE_CONFIG_DIR``
 overrides it, which the tests use). Settings are a convenience, never a reason to fail:
@@ -24,13 +24,16 @@ ENV_DIR = "LABSUITE_CONFIG_DIR"
 DEFAULTS: Dict[str, Any] = {
     "window.geometry": "",
     "window.tab": 0,
-    "font.size": 0,  # 0 = the platform's default size
+    "view.scale": 0.0,  # 0 = chosen from the screen's size
+    "view.theme": "system",  # "light", "dark" or "system"
+    "view.projector": False,
     "time.host": ports.TIME_SERVERS[0],
     "time.protocol": "daytime",
     "time.port": ports.DAYTIME_WELL_KNOWN,
     "time.server.scope": ports.LOCAL_ONLY,
     "time.server.port": ports.DAYTIME,
     "time.server.format": "rfc867",
+    "time.server.sntp_port": ports.SNTP,
     "echo.server.scope": ports.LOCAL_ONLY,
     "echo.server.port": ports.ECHO,
     "echo.server.mode": "selector",

@@ -7,6 +7,12 @@ import socket
 from typing import Optional
 
 
+#: getaddrinfo's "try again" and "failed": the name server did not answer (an offline
+#: lab), which is not the same as a name that does not exist (EAI_NONAME).
+_NAME_SERVER_SILENT = frozenset(code for code in (getattr(socket, "EAI_AGAIN", None),
+                                                  getattr(socket, "EAI_FAIL", None))
+                                if code is not None)
+
 #: What a client may raise while resolving or connecting: socket errors, and the
 #: UnicodeError (IDNA) or ValueError a malformed host name gives before any traffic.
 CONNECT_ERRORS = (OSError, UnicodeError, ValueError)
@@ -53,8 +59,11 @@ def explain(exc: BaseException, host: Optional[str] = None, port: Optional[int] 
     where = _where(host, port)
     if isinstance(exc, NetError):
         return exc.explanation
+    if isinstance(exc, socket.gaierror) and exc.errno in _NAME_SERVER_SILENT:
+        return (f"The name server did not answer about {host!r}, so it could not be looked "
+                "up: check this computer's network connection, or use an IP address.")
     if isinstance(exc, (socket.gaierror, UnicodeError)):  # UnicodeError: IDNA rejects the name
-        return (f"Unknown host {host!r}: the name could not be looked up "
+        return (f"Unknown host {host!r}: no computer has that name "
                 "(check the spelling, or use an IP address).")
     if isinstance(exc, (socket.timeout, TimeoutError)):
         limit = f" within {timeout:g} seconds" if timeout else ""

@@ -149,8 +149,9 @@ def parse_reply(data: bytes, originate_unix: float, destination_unix: float) -> 
      reference, originate, receive, transmit) = _LAYOUT.unpack_from(data)
     leap, version, mode = flags >> 6, (flags >> 3) & 7, flags & 7
     if mode not in (MODE_SERVER, MODE_BROADCAST):
-        raise SntpError(f"The reply has mode {mode}, but a server answers with mode 4 "
-                        "(or 5 for broadcast): it is not an SNTP server's reply.")
+        raise SntpError(f"The answer did not come from a time server: it is marked as "
+                        f"{_MODE_WORDS.get(mode, 'something else')} (mode {mode}), not as a "
+                        "server's answer.")
     if version == 0:
         raise SntpError("The reply has version 0, which no NTP version uses.")
     if originate != to_ntp(originate_unix):  # checked first, so strangers cannot kiss us off
@@ -172,6 +173,12 @@ def parse_reply(data: bytes, originate_unix: float, destination_unix: float) -> 
         reference_time=from_ntp(reference) if reference else None,
         originate_time=t1, receive_time=t2, transmit_time=t3, destination_time=t4,
         offset=((t2 - t1) + (t3 - t4)) / 2, delay=(t4 - t1) - (t3 - t2))
+
+
+#: What each NTP mode means, in words (the mode is a number in the first byte).
+_MODE_WORDS = {0: "an unused kind of message", 1: "a message between two peer time servers",
+               2: "a message between two peer time servers", 3: "another client's question",
+               6: "a control message", 7: "a private message of one server program"}
 
 
 def reference_text(stratum: int, reference_id: bytes) -> str:

@@ -48,6 +48,17 @@ def wait_until(root, predicate: Callable[[], T], timeout: float = 5.0,
         time.sleep(0.005)
 
 
+def smallest(app):
+    """Make the window as small as it lets itself be; returns (width, height)."""
+    app._fit_now()
+    width, height = (int(n) for n in app.root.minsize())
+    app.root.geometry(f"{width}x{height}")
+    wait_until(app.root, lambda: (app.root.winfo_width(), app.root.winfo_height()) ==
+               (width, height), message="the smallest window")
+    app.root.update_idletasks()
+    return width, height
+
+
 def pump_for(root, seconds: float) -> None:
     """Let the window run for a moment (only where nothing better can be awaited)."""
     deadline = time.monotonic() + seconds

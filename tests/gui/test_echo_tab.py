@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import socket
 
 import pytest
@@ -81,7 +83,7 @@ def test_port_in_use_is_one_plain_sentence(app):
         tab.server.toggle_button.invoke()
         app.root.update()
         expected = f"Port {port} is already in use by another program; choose another port."
-        assert tab.server.state_text == expected
+        assert re.fullmatch(r"\d\d:\d\d:\d\d: " + re.escape(expected), tab.server.state_text)
         assert "Traceback" not in tab.log.content()
         assert str(tab.server.toggle_button.cget("text")) == "Start"
         assert not tab.server.running

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from tkinter import font
+from tkinter import font, ttk
 
 import pytest
 
@@ -41,7 +41,7 @@ def test_window_has_five_tabs_and_a_status_bar(app):
     assert "Other lab machines can reach it at:" in status
     for title in ("Time", "Echo", "Web", "Chat", "Network"):
         tab = app.select(title)
-        assert tab.hint_label.cget("text")  # each tab says what it teaches
+        assert tab.hint and tab.hint in tab.explainer.content  # each tab says what it teaches
         screenshot(app.root, f"{title.lower()}-tab-fresh")
     app.select("Time")
     screenshot(app.root, "time-tab-empty")
@@ -63,27 +63,45 @@ def test_no_network_address_falls_back_to_this_computer(app):
     assert many.reachable_at().count("10.0.0.") == 5
 
 
-def test_font_keys_scale_every_named_font(app):
+def test_scale_keys_grow_every_named_font_widgets_included(app):
     default = font.nametofont("TkDefaultFont", root=app.root)
     fixed = font.nametofont("TkFixedFont", root=app.root)
-    start, start_fixed = app.fonts.size, abs(int(fixed.cget("size")))
+    app.normal_size()
+    start, start_fixed = abs(int(default.cget("size"))), abs(int(fixed.cget("size")))
+    rows = int(ttk.Style(app.root).lookup("Treeview", "rowheight"))
+    picture = app.look._pictures and next(iter(app.look._pictures))
+    width = int(app.root.tk.call("image", "width", picture)) if picture else 0
     entry = app.echo_tab.message_entry
     app.select("Echo")
     entry.focus_force()
     app.root.update()
     entry.event_generate("<Control-plus>")
-    entry.event_generate("<Control-equal>")
-    assert abs(int(default.cget("size"))) == start + 2
-    assert abs(int(fixed.cget("size"))) == start_fixed + 2
+    assert app.look.scale == 1.25  # a step big enough to matter, not one point
+    assert abs(int(default.cget("size"))) >= start + 2
+    assert abs(int(fixed.cget("size"))) >= start_fixed + 2
+    assert int(ttk.Style(app.root).lookup("Treeview", "rowheight")) > rows
+    if picture:  # check boxes, radio buttons and arrows grow too (Sun Valley pictures)
+        assert int(app.root.tk.call("image", "width", picture)) > width
     entry.event_generate("<Control-minus>")
-    assert app.fonts.size == start + 1
+    assert app.look.scale == 1.0 and abs(int(default.cget("size"))) == start
+    entry.event_generate("<Control-equal>")
     entry.event_generate("<Control-0>")
-    assert app.fonts.size == start
-    assert abs(int(default.cget("size"))) == start
+    assert app.look.scale == 1.0
+
+
+def test_growing_stops_where_the_window_would_not_fit(app):
+    app.set_scale(app.largest_fitting_scale())
+    before = app.look.scale
+    app.bigger()
+    if app.look.scale == before:
+        assert "largest" in app.status.note
+    width, _height = app.required_size()
+    assert width <= app.work_area()[0]
 
 
 def test_settings_come_back_in_a_new_window(app, private_settings):
-    app.fonts.set_size(app.fonts.default_size + 3)
+    app.set_scale(1.25)
+    app.set_theme("dark")
     echo = app.select("Echo")
     echo.server.port_box.set_port(12345)
     echo.server.scope.set("0.0.0.0")
@@ -95,8 +113,9 @@ def test_settings_come_back_in_a_new_window(app, private_settings):
     time_tab.protocol.set("sntp")
     time_tab.format.set("nist")
     time_tab.server.port_box.set_port(8099)
-    app.root.geometry("950x650")
+    app.root.geometry("1240x690")
     app.root.update()
+    size = app.root.geometry().split("+")[0]
     app.close()
     saved = json.loads((private_settings / "settings.json").read_text())
     assert saved["echo.server.port"] == 12345
@@ -105,7 +124,7 @@ def test_settings_come_back_in_a_new_window(app, private_settings):
     try:
         again.root.update()
         echo = again.echo_tab
-        assert again.fonts.size == again.fonts.default_size + 3
+        assert again.look.scale == 1.25 and again.look.theme == "dark"
         assert again.notebook.index(again.notebook.select()) == 1
         assert echo.server.port_box.get_port() == 12345
         assert echo.server.scope.get() == "0.0.0.0"
@@ -115,7 +134,7 @@ def test_settings_come_back_in_a_new_window(app, private_settings):
         assert again.time_tab.protocol.get() == "sntp"
         assert again.time_tab.format.get() == "nist"
         assert again.time_tab.server.port_box.get_port() == 8099
-        assert again.root.geometry().startswith("950x650")
+        assert again.root.geometry().startswith(size)
     finally:
         again.close()
 
@@ -129,7 +148,7 @@ def test_a_broken_settings_file_means_defaults(private_settings, content):
     try:
         app.root.update()
         assert app.echo_tab.server.port_box.get_port() == 8007
-        assert app.fonts.size == app.fonts.default_size
+        assert app.look.scale in (1.0, 1.25) and app.look.theme_choice == "system"
     finally:
         app.close()
     json.loads((private_settings / "settings.json").read_text())  # rewritten whole
@@ -243,7 +262,8 @@ def test_a_window_saved_off_screen_comes_back_on_screen(private_settings):
     app = create_app()
     try:
         app.root.update()
-        assert app.root.winfo_width() >= 900 and app.root.winfo_height() >= 620
+        min_w, min_h = (int(n) for n in app.root.minsize())
+        assert app.root.winfo_width() >= min_w and app.root.winfo_height() >= min_h
         assert app.root.winfo_x() < app.root.winfo_screenwidth()
         assert app.root.winfo_y() < app.root.winfo_screenheight()
     finally:

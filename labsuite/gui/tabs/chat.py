@@ -1,8 +1,14 @@
 """The Chat tab: host a room with one button, or join a partner's, and talk.
 
 The conversation reads like the course paper's sample session (``==> cold turkey: Hi
-everyone!``); the people list comes from the server's NEW/HERE/LEFT lines, and choosing a
-person there makes the next message private to them.
+everyone!``); the people list comes from the server's NEW/HERE/LEFT lines.
+
+A private message is a choice made each time, as in a chat app: choosing a person in
+the list puts the message box in a visible "private to X" mode that ends once the
+message is sent (Escape ends it too). If X leaves first, the box says so and nothing is
+sent until the student chooses again: private text never goes to everyone by surprise.
+The host's window never shows other people's private text (the server logs only who
+wrote to whom and how much, unless the teacher's debugging switch is on).
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import getpass
 import tkinter as tk
 from tkinter import ttk
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from labsuite.net import ports
 from labsuite.net.chat import ChatClient, ChatServer, Members
@@ -18,12 +24,17 @@ from labsuite.net.events import Event, EventCallback, Kind
 from labsuite.protocols import chat
 
 from .. import style
+from ..look import follow_look, palette_of
 from ..pump import EventPump
 from ..settings import Settings
-from ..widgets import ClientSlot, HostPortField, LogView, ServerControls, Tab, WrapLabel
+from ..widgets import (ClientSlot, HostPortField, LogView, ServerControls, Tab, WrapLabel,
+                       confirm, on_return, relabel, tip, tips)
 
 EVERYONE = "everyone"
 NOT_JOINED = "Not in a room"
+TO_EVERYONE = "To everyone in the room."
+#: ``ask(parent, title, question, yes, no, on_answer, details)`` (dialogs.confirm).
+Ask = Callable[..., object]
 
 
 def default_name() -> str:
@@ -37,55 +48,68 @@ def describe_room(server: ChatServer) -> str:
     return f"port {server.address[1]}"
 
 
+def people_phrase(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
 class ChatTab(Tab):
     title = "Chat"
     hint = ("A chat room over TCP with the course's protocol (ADD, MESSAGE, PRIVATE, QUIT): "
             "one server relays each line to everyone. Host a room for the lab, or join one.")
 
-    def __init__(self, parent, pump: EventPump, settings: Settings):
+    def __init__(self, parent, pump: EventPump, settings: Settings, ask: Ask = confirm,
+                 show_private: Callable[[], bool] = lambda: False):
         super().__init__(parent)
         self.pump = pump
+        self.ask = ask
+        #: The teacher's debugging switch (never on a projector): private text in the log.
+        self.show_private = show_private
         self.slot = ClientSlot(pump, self.client_events, self._connected, self._failed,
                                name="chat client")
         self.joined_as: Optional[str] = None
         self._answered = False
+        self._notice_shown = False
         self.people: List[str] = []
+        self.members: List[str] = []  # who is in our own room (hosting)
+        self.private_to: Optional[str] = None
+        self.gone: Optional[str] = None  # the chosen person left: nothing goes out
         self.unread = 0
         self.on_unread_changed = lambda count: None  # the window shows it in the tab title
 
-        self._build_host(settings)
-        self._build_join(settings)
-        self._build_conversation()
-        self._build_people()
-        self.log = LogView(self.body, title="What happened", height=4)
-        self.log.grid(row=2, column=0, columnspan=2, sticky="nsew", pady=(style.PAD, 0))
-        self.body.columnconfigure(0, weight=3, uniform="sides")
-        self.body.columnconfigure(1, weight=1, uniform="sides")
-        self.body.rowconfigure(1, weight=3)
-        self.body.rowconfigure(2, weight=1)
+        self._build_top(settings)
+        talk = self.parts_over_log((3, 1), weight=3)
+        self._build_conversation(talk)
+        self._build_people(talk)
         self._show_state(NOT_JOINED)
 
     # -- hosting ----------------------------------------------------------------------
-    def _build_host(self, settings: Settings) -> None:
-        top = ttk.Frame(self.body)
-        top.grid(row=0, column=0, columnspan=2, sticky="nsew")
-        top.columnconfigure(0, weight=1, uniform="top")
-        top.columnconfigure(1, weight=1, uniform="top")
+    def _build_top(self, settings: Settings) -> None:
+        top = self.top_row((1, 1))
         self.server = ServerControls(
             top, self.pump, self._make_server, self.server_events, title="Host a room",
             port=settings.get("chat.server.port"), scope=settings.get("chat.server.scope"),
             describe=describe_room, start_text="Host a room", stop_text="Close the room",
-            before_stop=self._leave_own_room)
+            before_stop=self._leave_own_room, big=True,
+            start_tip="Start a chat server on this computer and join it yourself. Others "
+                      "type the address shown below it.")
+        self.server.confirm_stop = self._confirm_close
         self.server.grid(row=0, column=0, sticky="nsew", padx=(0, style.PAD))
-        self.room_label = WrapLabel(self.server.options, text="", style="Muted.TLabel")
-        self.room_label.pack(side="left", fill="x", expand=True)
+        self.room_label = ttk.Label(self.server.options, text="", style="Muted.TLabel")
+        self.server.option(self.room_label)
         self._top = top
+        self._build_join(settings)
 
     def _make_server(self, host: str, port: int, on_event: EventCallback) -> ChatServer:
-        server = ChatServer(host=host, port=port, on_event=on_event)
+        server = ChatServer(host=host, port=port, on_event=on_event,
+                            show_private=bool(self.show_private()))
         # join our own room as soon as the pump has shown that it is listening
         self.after_idle(lambda: self._join_own_room(server))
         return server
+
+    def private_switch_changed(self) -> None:
+        """The debugging switch moved: a running room follows it at once."""
+        if self.server.service is not None:
+            self.server.service.show_private = bool(self.show_private())
 
     def _join_own_room(self, server: ChatServer) -> None:
         if self.server.service is not server or self.client is not None:
@@ -97,14 +121,40 @@ class ChatTab(Tab):
         if self.client is not None and self.target.get()[0] == ports.LOCAL_ONLY:
             self.leave()
 
+    def others_in_room(self) -> List[str]:
+        me = chat.fold(self.joined_as) if self.joined_as else None
+        return [name for name in self.members if chat.fold(name) != me]
+
+    def _confirm_close(self, go_on: Callable[[], None]) -> None:
+        """Closing a room with people in it asks first; an empty room just closes."""
+        others = self.others_in_room()
+        if not others:
+            go_on()
+            return
+        shown = ", ".join(others[:5]) + (" and others" if len(others) > 5 else "")
+        self.ask(self, "Close the room?",
+                 f"{people_phrase(len(others))} still in your room: {shown}.",
+                 "Close the room", "Keep it open",
+                 lambda yes: go_on() if yes else None,
+                 details="Closing it ends their chat: they will see “The host closed the "
+                         "room.”")
+
+    def servers_with_people(self) -> List[str]:
+        if self.server.service is None:
+            return []
+        others = self.others_in_room()
+        return [f"your chat room ({people_phrase(len(others))} in it)" if others
+                else "your chat room"]
+
     def server_events(self, events: List[Event]) -> None:
         self.log.append_events(events)
         for event in events:
             if isinstance(event.result, Members):
-                count = len(event.result.names)
+                self.members = list(event.result.names)
                 self.room_label.configure(
-                    text=f"{count} {'person' if count == 1 else 'people'} in the room")
+                    text=f"{people_phrase(len(self.members))} in the room")
             elif event.kind is Kind.STOPPED:
+                self.members = []
                 self.room_label.configure(text="")
 
     # -- joining ----------------------------------------------------------------------
@@ -114,19 +164,25 @@ class ChatTab(Tab):
         self.target = HostPortField(box, host=settings.get("chat.client.host"),
                                     port=settings.get("chat.client.port"),
                                     presets={f"this computer ({ports.LOCAL_ONLY})": ports.LOCAL_ONLY},
-                                    host_width=20)
-        self.target.pack(side="top", anchor="w")
+                                    host_width=14, on_enter=self.join_or_leave,
+                                    host_tip="The computer hosting the room: the address its "
+                                             "Chat tab shows in large letters.")
+        self.target.pack(side="top", fill="x")
         row = ttk.Frame(box)
         row.pack(side="top", fill="x", pady=(style.PAD, 0))
         ttk.Label(row, text="Your name:").pack(side="left")
         self.name = tk.StringVar(self, settings.get("chat.name") or default_name())
-        self.name_entry = ttk.Entry(row, textvariable=self.name, width=18)
-        self.name_entry.pack(side="left", padx=(style.SMALL_PAD, style.PAD))
-        self.name_entry.bind("<Return>", lambda _event: self.join_or_leave())
         self.join_button = ttk.Button(row, text="Join", width=10, command=self.join_or_leave)
-        self.join_button.pack(side="left")
+        self.join_button.pack(side="right")
+        self.name_entry = ttk.Entry(row, textvariable=self.name, width=12)
+        self.name_entry.pack(side="left", fill="x", expand=True,
+                             padx=(style.SMALL_PAD, style.PAD))
+        on_return(self.name_entry, self.join_or_leave)
         self.state_label = WrapLabel(box, text=NOT_JOINED, style="Muted.TLabel")
         self.state_label.pack(side="top", fill="x", pady=(style.PAD, 0))
+        tips(self.name_entry, "The name the others see (1 to 32 characters; it must not be "
+                              "taken in the room). Enter joins.",
+             self.join_button, "Join the room at that address with your name, or leave it.")
 
     @property
     def client(self) -> Optional[ChatClient]:
@@ -155,6 +211,7 @@ class ChatTab(Tab):
             return
         self.joined_as = None
         self._answered = False  # has the server accepted or refused our name yet?
+        self._notice_shown = False
         self.slot.connect(lambda on_event: ChatClient(host, port, name=name, on_event=on_event))
         self._set_people([])
         self._show_state(f"Connecting to {host} port {port}…")
@@ -171,7 +228,7 @@ class ChatTab(Tab):
         self.slot.send(lambda client: client.join(name), self._send_failed)
 
     def _send_failed(self, text: str) -> None:
-        self._show_state(text, error=True)
+        self._show_state(text, error=True, joined=self.joined_as is not None)
 
     def leave(self) -> None:
         """QUIT politely (the others see us leave), on a helper thread."""
@@ -198,8 +255,14 @@ class ChatTab(Tab):
                 self.slot.forget()
                 self.joined_as = None
                 self._set_people([])
-                self.conversation.append(f"==> {event.text}", error=True)
-                self._show_state(f"Connection lost: {event.text}", error=True, can_retry=True)
+                if event.text == chat.ROOM_CLOSED:
+                    if not self._notice_shown:
+                        self.conversation.append(f"==> {event.text}", tag="notice")
+                    self._show_state(event.text, error=True, can_retry=True)
+                else:
+                    self.conversation.append(f"==> {event.text}", error=True)
+                    self._show_state(f"Connection lost: {event.text}", error=True,
+                                     can_retry=True)
 
     def _chat_event(self, event) -> None:
         line = chat.transcript_line(event)
@@ -217,6 +280,10 @@ class ChatTab(Tab):
         elif isinstance(event, chat.Refused) and self.joined_as is None:
             self._answered = True
             self._show_state(f"{event.reason} Change your name and press Join.", error=True)
+        elif isinstance(event, chat.Notice):
+            self._notice_shown = True
+            self.conversation.append(line, tag="notice")
+            return
         if line:
             tag = "result" if isinstance(event, chat.Private) else (
                 "muted" if isinstance(event, (chat.Joined, chat.Left, chat.Refused)) else None)
@@ -225,35 +292,51 @@ class ChatTab(Tab):
                 self._count_unread()
 
     # -- talking ----------------------------------------------------------------------
-    def _build_conversation(self) -> None:
-        box = ttk.Frame(self.body)
-        box.grid(row=1, column=0, sticky="nsew", pady=(style.PAD, 0), padx=(0, style.PAD))
+    def _build_conversation(self, parent) -> None:
+        box = ttk.Frame(parent)
+        box.grid(row=0, column=0, sticky="nsew", padx=(0, style.PAD))
         row = ttk.Frame(box)  # packed first, at the bottom: it must never be squeezed out
         row.pack(side="bottom", fill="x", pady=(style.SMALL_PAD, 0))
-        self.conversation = LogView(box, title="Conversation", height=6)
+        self.to_row = ttk.Frame(box)
+        self.to_row.pack(side="bottom", fill="x", pady=(style.SMALL_PAD, 0))
+        self.to_label = WrapLabel(self.to_row, text=TO_EVERYONE, style="Muted.TLabel")
+        self.everyone_button = ttk.Button(self.to_row, text="To everyone",
+                                          command=self.to_everyone)
+        self.everyone_button.pack(side="right")
+        self.to_label.pack(side="left", fill="x", expand=True)
+        self.conversation = LogView(box, title="Conversation", height=5)
         self.conversation.pack(side="top", fill="both", expand=True)
-        ttk.Label(row, text="To:").pack(side="left")
-        self.recipient = tk.StringVar(self, EVERYONE)
-        self.recipient_box = ttk.Combobox(row, textvariable=self.recipient, width=14,
-                                          values=[EVERYONE], state="readonly")
-        self.recipient_box.pack(side="left", padx=(style.SMALL_PAD, style.PAD))
+        ttk.Label(row, text="Message:").pack(side="left")
         self.message = tk.StringVar(self, "")
-        self.message_entry = ttk.Entry(row, textvariable=self.message)
-        self.message_entry.pack(side="left", fill="x", expand=True, padx=(0, style.SMALL_PAD))
-        self.message_entry.bind("<Return>", lambda _event: self.send())
-        self.send_button = ttk.Button(row, text="Send", command=self.send)
-        self.send_button.pack(side="left")
+        self.send_button = ttk.Button(row, text="Send", command=self.send, width=14,
+                                      style="Accent.TButton")
+        self.send_button.pack(side="right")
+        self.message_entry = ttk.Entry(row, textvariable=self.message, width=10)
+        self.message_entry.pack(side="left", fill="x", expand=True,
+                                padx=(style.SMALL_PAD, style.SMALL_PAD))
+        on_return(self.message_entry, self.send)
+        self.message_entry.bind("<Escape>", lambda _event: self.to_everyone())
+        tips(self.message_entry, "Type a message; Enter sends it. Escape: back to everyone.",
+             self.send_button, "Send the message (to everyone, or to the person chosen "
+                               "in the list).",
+             self.everyone_button, "Write to everyone again instead of one person (Escape).")
 
-    def _build_people(self) -> None:
-        box = ttk.LabelFrame(self.body, text="People in the room", padding=style.SMALL_PAD)
-        box.grid(row=1, column=1, sticky="nsew", pady=(style.PAD, 0))
-        self.people_list = tk.Listbox(box, height=6, exportselection=False, activestyle="none",
-                                      font="TkTextFont", relief="flat", highlightthickness=1)
+    def _build_people(self, parent) -> None:
+        box = ttk.LabelFrame(parent, text="People in the room", padding=style.SMALL_PAD)
+        box.grid(row=0, column=1, sticky="nsew")
+        WrapLabel(box, text="Choose a person to write to them alone.",
+                  style="Muted.TLabel").pack(side="bottom", fill="x", pady=(style.SMALL_PAD, 0))
+        self.people_list = tk.Listbox(box, height=3, width=8, exportselection=False,
+                                      activestyle="dotbox", font="TkTextFont", relief="flat",
+                                      highlightthickness=2, borderwidth=0)
         self.people_list.pack(side="top", fill="both", expand=True)
         self.people_list.bind("<<ListboxSelect>>", self._person_chosen)
-        WrapLabel(box, text="Choose a person to send them a private message.",
-                  style="Muted.TLabel", wraplength=160).pack(side="top", fill="x",
-                                                            pady=(style.SMALL_PAD, 0))
+        for sequence in ("<Return>", "<KP_Enter>", "<space>"):
+            self.people_list.bind(sequence, self._person_entered)
+        tip(self.people_list, "Everyone in the room. Choose a person (click, or arrows "
+                              "and Enter) to send them the next message privately.")
+        follow_look(self.people_list, lambda: style.colour_tags(self.people_list,
+                                                                palette_of(self)))
 
     def _set_people(self, people: List[str]) -> None:
         unique: Dict[str, str] = {}
@@ -262,34 +345,82 @@ class ChatTab(Tab):
         self.people = list(unique.values())
         self.people_list.delete(0, "end")
         for person in self.people:
-            me = self.joined_as and chat.fold(person) == chat.fold(self.joined_as)
-            self.people_list.insert("end", f"{person} (you)" if me else person)
-        others = [p for p in self.people if not (self.joined_as and chat.fold(p) == chat.fold(self.joined_as))]
-        self.recipient_box.configure(values=[EVERYONE, *others])
-        if self.recipient.get() != EVERYONE and self.recipient.get() not in others:
-            self.recipient.set(EVERYONE)
+            self.people_list.insert("end", f"{person} (you)" if self._is_me(person) else person)
+        if self.private_to is not None and not any(
+                chat.fold(p) == chat.fold(self.private_to) for p in self.people):
+            if self.joined_as is not None:  # they left: say so, send nothing
+                self.gone, self.private_to = self.private_to, None
+            else:
+                self.private_to = None
+        self._show_to()
+
+    def _is_me(self, person: str) -> bool:
+        return bool(self.joined_as) and chat.fold(person) == chat.fold(self.joined_as)
 
     def _person_chosen(self, _event=None) -> None:
         chosen = self.people_list.curselection()
         if chosen:
             person = self.people[chosen[0]]
-            mine = self.joined_as and chat.fold(person) == chat.fold(self.joined_as)
-            self.recipient.set(EVERYONE if mine else person)
+            if self._is_me(person):
+                self.to_everyone()
+            else:
+                self.write_privately(person)
+
+    def _person_entered(self, _event=None) -> str:
+        self._person_chosen()
+        self.message_entry.focus_set()
+        return "break"
+
+    def write_privately(self, person: str) -> None:
+        """The next message goes to ``person`` only (then back to everyone)."""
+        self.private_to, self.gone = person, None
+        self._show_to()
+
+    def to_everyone(self) -> None:
+        self.private_to = self.gone = None
+        self.people_list.selection_clear(0, "end")
+        self._show_to()
+
+    @property
+    def recipient(self) -> str:
+        """Who the next message goes to: a name, EVERYONE, or '' (the chosen one left)."""
+        if self.gone:
+            return ""
+        return self.private_to or EVERYONE
+
+    def _show_to(self) -> None:
+        if self.gone:
+            text = (f"{self.gone} has left the room, so nothing was sent. Choose someone in "
+                    "the list, or press To everyone.")
+            self.to_label.configure(text=text, style="Error.TLabel")
+            relabel(self.send_button, "Send")
+        elif self.private_to:
+            self.to_label.configure(text=f"Private to {self.private_to}: only they will see "
+                                         "the next message.", style="Result.TLabel")
+            relabel(self.send_button, "Send privately")
+        else:
+            self.to_label.configure(text=TO_EVERYONE, style="Muted.TLabel")
+            relabel(self.send_button, "Send")
+        private = bool(self.gone or self.private_to)
+        self.everyone_button.state(["!disabled"] if private else ["disabled"])
 
     def send(self) -> None:
         text = self.message.get().strip()
         client = self.client
-        if not text or client is None or self.joined_as is None:
+        if not text or client is None or self.joined_as is None or self.gone:
             return
-        recipient = self.recipient.get()
-        if recipient == EVERYONE:
-            self.slot.send(lambda chat_client: chat_client.say(text), self._send_failed)
+        recipient = self.private_to
+        if recipient is None:
+            if not self.slot.send(lambda chat_client: chat_client.say(text), self._send_failed):
+                return
         else:
-            self.slot.send(lambda chat_client: chat_client.whisper(recipient, text),
-                           self._send_failed)
+            if not self.slot.send(lambda chat_client: chat_client.whisper(recipient, text),
+                                  self._send_failed):
+                return
             # the server does not echo private messages: show what we sent
             self.conversation.append(f"==> [private to {recipient}] {self.joined_as}: {text}",
                                      tag="result")
+            self.to_everyone()  # one message: the next goes to everyone unless chosen again
         self.message.set("")
 
     # -- state, unread count ------------------------------------------------------------
@@ -298,14 +429,14 @@ class ChatTab(Tab):
         self.state_label.configure(text=text, style="Error.TLabel" if error else (
             "Running.TLabel" if joined else "Muted.TLabel"))
         connected = self.client is not None
-        self.join_button.configure(text="Leave" if joined else (
+        relabel(self.join_button, "Leave" if joined else (
             "Reconnect" if can_retry and not connected else "Join"))
         self.target.set_enabled(not connected)
         self.name_entry.state(["disabled"] if joined else ["!disabled"])
-        for widget in (self.message_entry, self.send_button, self.recipient_box):
+        for widget in (self.message_entry, self.send_button):
             widget.state(["!disabled"] if joined else ["disabled"])
-        if joined:
-            self.recipient_box.state(["readonly"])
+        if not joined:
+            self.to_everyone()
 
     def _count_unread(self) -> None:
         if not self._visible():

@@ -14,14 +14,17 @@ from labsuite.net.events import Event, EventCallback, Kind, format_address
 from .. import style
 from ..pump import EventPump
 from ..settings import Settings
-from ..widgets import (ClientSlot, ConnectionTable, HostPortField, LogView, ServerControls,
-                       Tab, WrapLabel)
+from ..widgets import (ClientSlot, ConnectionTable, HostPortField, ServerControls, Tab,
+                       WrapLabel, on_return, relabel, tip, tips)
 
 MODE_LABELS = {
     "selector": "non-blocking (fast)",
     "threaded": "a thread per client",
     "sequential": "one client at a time",
 }
+MODE_TIP = ("Non-blocking: one thread serves every client as soon as it is ready. A thread "
+            "per client: each connection has its own blocking thread. One client at a time: "
+            "a second client waits until the first leaves (try it with two clients).")
 #: Replies kept in the client's list (older ones are in the log).
 MAX_REPLIES = 500
 NOT_CONNECTED = "Not connected"
@@ -49,33 +52,34 @@ class EchoTab(Tab):
                                name="echo client")
         self._reply_count = 0
 
-        self.log = LogView(self.body, title="What happened", height=8)
-        self._build_server(settings)
-        self._build_clients_table()
-        self._build_client(settings)
-        self.log.grid(row=2, column=0, columnspan=2, sticky="nsew", pady=(style.PAD, 0))
-        # the server side has the wider table
-        self.body.columnconfigure(0, weight=11, uniform="sides")
-        self.body.columnconfigure(1, weight=9, uniform="sides")
-        self.body.rowconfigure(1, weight=1)
-        self.body.rowconfigure(2, weight=2)
+        top = self.top_row((11, 9))  # the server side has the wider table
+        tables = self.parts_over_log((11, 9), weight=1)
+        self._build_server(top, settings)
+        self._build_clients_table(tables)
+        self._build_client(top, tables, settings)
 
     # -- server -----------------------------------------------------------------------
-    def _build_server(self, settings: Settings) -> None:
+    def _build_server(self, parent, settings: Settings) -> None:
         self.server = ServerControls(
-            self.body, self.pump, self._make_server, self.server_events, title="Echo server",
+            parent, self.pump, self._make_server, self.server_events, title="Echo server",
             port=settings.get("echo.server.port"), scope=settings.get("echo.server.scope"),
-            describe=describe_echo)
+            describe=describe_echo,
+            start_tip="Start an echo server in the chosen design (Enter in the port box "
+                      "does it too).")
         self.server.grid(row=0, column=0, sticky="nsew", padx=(0, style.PAD))
         mode = settings.get("echo.server.mode")
         self.mode = tk.StringVar(self, MODE_LABELS.get(mode, MODE_LABELS["selector"]))
-        ttk.Label(self.server.options, text="Design:").pack(side="left")
-        self.mode_box = ttk.Combobox(self.server.options, textvariable=self.mode, width=20,
+        design = ttk.Frame(self.server.options)
+        ttk.Label(design, text="Design:").pack(side="left")
+        self.mode_box = ttk.Combobox(design, textvariable=self.mode, width=18,
                                      values=list(MODE_LABELS.values()), state="readonly")
-        self.mode_box.pack(side="left", padx=(style.SMALL_PAD, style.PAD))
+        self.mode_box.pack(side="left", padx=(style.SMALL_PAD, 0))
+        self.server.option(design)
         self.udp = tk.BooleanVar(self, settings.get("echo.server.udp"))
         self.udp_check = ttk.Checkbutton(self.server.options, text="UDP too", variable=self.udp)
-        self.udp_check.pack(side="left")
+        self.server.option(self.udp_check)
+        tips(self.mode_box, MODE_TIP,
+             self.udp_check, "Also echo UDP datagrams on the same port number.")
 
     @property
     def mode_name(self) -> str:
@@ -89,32 +93,37 @@ class EchoTab(Tab):
         return EchoServer(host=host, port=port, mode=self.mode_name, udp=self.udp.get(),
                           on_event=on_event)
 
-    def _build_clients_table(self) -> None:
-        box = ttk.LabelFrame(self.body, text="Connected clients", padding=style.PAD)
-        box.grid(row=1, column=0, sticky="nsew", padx=(0, style.PAD), pady=(style.PAD, 0))
-        self.clients = ConnectionTable(box, height=4)
+    def _build_clients_table(self, parent) -> None:
+        box = ttk.LabelFrame(parent, text="Connected clients", padding=style.SMALL_PAD)
+        box.grid(row=0, column=0, sticky="nsew", padx=(0, style.PAD))
+        self.clients = ConnectionTable(box, height=3)
         self.clients.pack(fill="both", expand=True)
+        tip(self.clients.tree, "Every client connected to the server now, with the bytes it "
+                               "sent (in) and got back (out).")
 
     def server_events(self, events: List[Event]) -> None:
         self.log.append_events(events)
         self.clients.apply(events)
 
     # -- client -----------------------------------------------------------------------
-    def _build_client(self, settings: Settings) -> None:
-        box = ttk.LabelFrame(self.body, text="Echo client", padding=style.PAD)
-        box.grid(row=0, column=1, rowspan=2, sticky="nsew")
+    def _build_client(self, parent, tables, settings: Settings) -> None:
+        box = ttk.LabelFrame(parent, text="Echo client", padding=style.PAD)
+        box.grid(row=0, column=1, sticky="nsew")
         self.client_box = box
         self.target = HostPortField(box, host=settings.get("echo.client.host"),
                                     port=settings.get("echo.client.port"),
                                     presets={f"this computer ({ports.LOCAL_ONLY})": ports.LOCAL_ONLY},
-                                    host_width=22)
-        self.target.pack(side="top", anchor="w")
+                                    host_width=12, on_enter=self.toggle_connection,
+                                    host_tip="The echo server to talk to (this computer, or a "
+                                             "partner's address). Enter connects.")
+        self.target.pack(side="top", fill="x")
 
         row = ttk.Frame(box)
         row.pack(side="top", fill="x", pady=(style.PAD, 0))
         self.connect_button = ttk.Button(row, text="Connect", width=11,
                                          command=self.toggle_connection)
         self.connect_button.pack(side="left")
+        tip(self.connect_button, "Open a TCP connection to the server, or close it.")
         self.client_state = WrapLabel(row, text=NOT_CONNECTED, style="Muted.TLabel")
         self.client_state.pack(side="left", padx=(style.PAD, 0), fill="x", expand=True)
 
@@ -122,16 +131,21 @@ class EchoTab(Tab):
         row.pack(side="top", fill="x", pady=(style.PAD, 0))
         ttk.Label(row, text="Message:").pack(side="left")
         self.message = tk.StringVar(self, "Hello, echo!")
-        self.message_entry = ttk.Entry(row, textvariable=self.message)
+        self.message_entry = ttk.Entry(row, textvariable=self.message, width=10)
+        self.send_button = ttk.Button(row, text="Send", command=self.send,
+                                      style="Accent.TButton")
+        self.send_button.pack(side="right")
         self.message_entry.pack(side="left", fill="x", expand=True,
                                 padx=(style.SMALL_PAD, style.SMALL_PAD))
-        self.message_entry.bind("<Return>", lambda _event: self.send())
-        self.send_button = ttk.Button(row, text="Send", command=self.send)
-        self.send_button.pack(side="left")
+        on_return(self.message_entry, self.send)
+        tips(self.message_entry, "The text to send; Enter sends it and times the echo.",
+             self.send_button, "Send the message; the server should send the same bytes back.")
 
-        table = ttk.Frame(box)
-        table.pack(side="top", fill="both", expand=True, pady=(style.PAD, 0))
-        self.replies = style.make_table(table, REPLY_COLUMNS, height=4, stretch="echo")
+        table = ttk.LabelFrame(tables, text="Replies", padding=style.SMALL_PAD)
+        table.grid(row=0, column=1, sticky="nsew")
+        self.replies = style.make_table(table, REPLY_COLUMNS, height=3, stretch="echo")
+        tip(self.replies, "Each reply the client got, and its round trip: from sending to "
+                          "the whole echo being back.")
         self._show_client_state(NOT_CONNECTED, connected=False)
 
     @property
@@ -181,8 +195,8 @@ class EchoTab(Tab):
         self.slot.disconnect(lambda: self._show_client_state(NOT_CONNECTED, connected=False))
 
     def send(self) -> None:
-        """Queue the message on the connection's sender: a server that is not reading
-        (a sequential one busy with someone else) must not freeze the window."""
+        """Queue the message (the client sends it on its own thread: a server that is
+        not reading, like a sequential one busy with someone else, never freezes us)."""
         text = self.message.get()
         if not text or not self.slot.send(lambda client: client.send(text), self._send_failed):
             return
@@ -222,7 +236,7 @@ class EchoTab(Tab):
             text=text, style="Error.TLabel" if error else
             ("Running.TLabel" if connected else "Muted.TLabel"))
         self.connect_button.state(["!disabled"])
-        self.connect_button.configure(text="Disconnect" if connected else "Connect")
+        relabel(self.connect_button, "Disconnect" if connected else "Connect")
         self.target.set_enabled(not connected)
         for widget in (self.send_button, self.message_entry):
             widget.state(["!disabled"] if connected else ["disabled"])

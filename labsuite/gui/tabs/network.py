@@ -2,7 +2,8 @@
 
 Four pages: this computer's name and addresses (which one to give a lab partner), a
 name look-up (DNS), the connection doctor (step by step: why can't my client connect?)
-and the raw console (telnet in a window).
+and the raw console (telnet in a window). Below them, like every tab, the log of what
+each tool did.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Dict
 
 from ..pump import EventPump
 from ..settings import Settings
-from ..widgets import Tab
+from ..widgets import LogView, Tab, VerticalPanes
 from .network_addresses import ComputerPage, LookupPage
 from .network_console import ConsolePanel
 from .network_doctor import DoctorPage
@@ -25,12 +26,16 @@ class NetworkTab(Tab):
 
     def __init__(self, parent, pump: EventPump, settings: Settings):
         super().__init__(parent)
-        self.pages = ttk.Notebook(self.body)
-        self.pages.pack(fill="both", expand=True)
-        self.computer = ComputerPage(self.pages, pump)
-        self.lookup = LookupPage(self.pages, pump, settings)
-        self.doctor = DoctorPage(self.pages, pump, settings)
-        self.console = ConsolePanel(self.pages, pump, settings)
+        self.panes = VerticalPanes(self.body)
+        self.panes.pack(fill="both", expand=True)
+        self.pages = ttk.Notebook(self.panes)
+        self.log = LogView(self.panes, title="What happened", height=3)
+        self.panes.add_part(self.pages, weight=3)
+        self.panes.add_part(self.log, weight=1)
+        self.computer = ComputerPage(self.pages, pump, self.log)
+        self.lookup = LookupPage(self.pages, pump, settings, self.log)
+        self.doctor = DoctorPage(self.pages, pump, settings, self.log)
+        self.console = ConsolePanel(self.pages, pump, settings, self.log)
         for page, text in ((self.computer, "This computer"), (self.lookup, "Look-up"),
                            (self.doctor, "Connection doctor"), (self.console, "Raw console")):
             self.pages.add(page, text=text)

@@ -15,12 +15,11 @@ from labsuite.net.lookup import LookupQuery, ThisComputer, this_computer
 from .. import style
 from ..pump import EventPump
 from ..settings import Settings
-from ..widgets import LatestQuery, ResultPanel, WrapLabel, copy_text, intro
+from ..widgets import LatestQuery, LogView, ResultPanel, WrapLabel, copy_text, intro, on_return, tips
 
 ADDRESS_COLUMNS = (("interface", "Interface", 8, "w"), ("version", "IP", 4, "w"),
                    ("address", "Address", 20, "w"), ("kind", "Kind", 10, "w"),
                    ("note", "Note", 30, "w"))
-PARTNER_BACKGROUND = "#d7efd2"
 #: Names kept in the look-up box's list.
 MAX_HISTORY = 10
 
@@ -42,9 +41,10 @@ def address_kind(entry: InterfaceAddress) -> str:
 class ComputerPage(ttk.Frame):
     """Host name, every interface's addresses, and the one to give a partner."""
 
-    def __init__(self, parent, pump: EventPump):
+    def __init__(self, parent, pump: EventPump, log: LogView):
         super().__init__(parent, padding=style.PAD)
         self.pump = pump
+        self.log = log
         self.computer: Optional[ThisComputer] = None
         intro(self, "Every network interface of this computer and its IP addresses. Loopback "
                     "(127.0.0.1, ::1) reaches only this computer; a lab partner needs the "
@@ -74,9 +74,15 @@ class ComputerPage(ttk.Frame):
 
         table = ttk.Frame(self)
         table.pack(side="top", fill="both", expand=True, pady=(style.PAD, 0))
-        self.table = style.make_table(table, ADDRESS_COLUMNS, height=5, stretch="note")
-        self.table.tag_configure("partner", background=PARTNER_BACKGROUND)
+        self.table = style.make_table(table, ADDRESS_COLUMNS, height=3, stretch="note")
         self.table.bind("<Double-1>", lambda _event: self.copy_selected())
+        on_return(self.table, self.copy_selected)
+        tips(self.refresh_button, "Read this computer's interfaces and addresses again.",
+             self.copy_partner_button, "Copy the address a lab partner should use.",
+             self.copy_button, "Copy the address chosen in the table (Enter or a double "
+                               "click on a row does it too).",
+             self.table, "One row per address of each network interface; the highlighted "
+                         "one is the address to give a partner.")
         self._mapped = self.bind("<Map>", self._first_shown, add="+")
 
     def _first_shown(self, _event=None) -> None:
@@ -103,7 +109,10 @@ class ComputerPage(ttk.Frame):
             partner = entry.address == computer.partner
             self.table.insert("", "end", values=(
                 entry.interface, f"IPv{entry.version}", entry.address, address_kind(entry),
-                computer.note(entry)), tags=("partner",) if partner else ())
+                computer.note(entry)), tags=("highlight",) if partner else ())
+        self.log.append(f"This computer ({computer.host_name}) has "
+                        f"{len(computer.interfaces)} addresses; give a partner "
+                        f"{computer.partner or 'none of them (no network)'}", source="addresses")
         if computer.partner:
             self.partner_label.configure(
                 text=f"Give your lab partner this address: {computer.partner}",
@@ -142,8 +151,9 @@ class ComputerPage(ttk.Frame):
 class LookupPage(ttk.Frame):
     """A name to its addresses (IPv4 and IPv6), or an address to its registered name."""
 
-    def __init__(self, parent, pump: EventPump, settings: Settings):
+    def __init__(self, parent, pump: EventPump, settings: Settings, log: LogView):
         super().__init__(parent, padding=style.PAD)
+        self.log = log
         self.runner = LatestQuery(pump, self.lookup_events)
         intro(self, "Before a client connects it looks the host name up (the hosts file, then "
                     "the name servers: DNS). Type a name to see its IP addresses, or an IP "
@@ -152,13 +162,17 @@ class LookupPage(ttk.Frame):
         row.pack(side="top", fill="x")
         ttk.Label(row, text="Name or address:").pack(side="left")
         self.name = tk.StringVar(self, settings.get("network.lookup.name"))
-        self.name_box = ttk.Combobox(row, textvariable=self.name, width=36,
+        self.name_box = ttk.Combobox(row, textvariable=self.name, width=20,
                                      values=["localhost", ports.LOCAL_ONLY])
         self.name_box.pack(side="left", fill="x", expand=True, padx=(style.SMALL_PAD, style.PAD))
-        self.name_box.bind("<Return>", lambda _event: self.look_up())
-        self.lookup_button = ttk.Button(row, text="Look up", width=11, command=self.look_up)
+        on_return(self.name_box, self.look_up)
+        self.lookup_button = ttk.Button(row, text="Look up", width=11, command=self.look_up,
+                                        style="Accent.TButton")
         self.lookup_button.pack(side="left")
-        self.result = ResultPanel(self, title="Answer", height=6,
+        tips(self.name_box, "A host name (localhost, a partner's computer name) or an IP "
+                            "address; Enter looks it up.",
+             self.lookup_button, "Ask this computer's resolver (hosts file, then DNS).")
+        self.result = ResultPanel(self, title="Answer", height=3,
                                   empty="Type a name (for example localhost) and press Look up.")
         self.result.pack(side="top", fill="both", expand=True, pady=(style.PAD, 0))
 
@@ -173,6 +187,7 @@ class LookupPage(ttk.Frame):
         self.runner.start(lambda on_event: LookupQuery(name, on_event=on_event))
 
     def lookup_events(self, events: List[Event]) -> None:
+        self.log.append_events(events)
         for event in events:
             if event.kind is Kind.RESULT and event.result is not None:
                 self.result.show_lines(event.result.summary_lines())

@@ -20,7 +20,7 @@ from labsuite.protocols.console import LineEnding
 from .. import style
 from ..pump import EventPump
 from ..settings import Settings
-from ..widgets import ClientSlot, HostPortField, WrapLabel, intro
+from ..widgets import ClientSlot, HostPortField, LogView, WrapLabel, intro, on_return, relabel, tips
 from ..widgets.console_view import ERROR, NOTE, RECEIVED, SENT, ConsoleView
 
 NOT_CONNECTED = "Not connected"
@@ -33,9 +33,10 @@ INTRO = ("Talk to any server by hand, as telnet or nc do: type a line and press 
 class ConsolePanel(ttk.Frame):
     """Connect, type, watch: one ConsoleSession at a time."""
 
-    def __init__(self, parent, pump: EventPump, settings: Settings):
+    def __init__(self, parent, pump: EventPump, settings: Settings, log: LogView):
         super().__init__(parent, padding=style.PAD)
         self.pump = pump
+        self.log = log
         self.slot = ClientSlot(pump, self.session_events, self._connected, self._failed,
                                name="console")
         self.history: List[str] = []
@@ -44,14 +45,15 @@ class ConsolePanel(ttk.Frame):
         intro(self, INTRO)
         self._build_connection(settings)
         self._build_input(settings)  # packed before the view, at the bottom: never squeezed
-        self.view = ConsoleView(self, height=6, hex_view=settings.get("network.console.hex"))
+        self.view = ConsoleView(self, height=3, hex_view=settings.get("network.console.hex"))
         self.view.pack(side="top", fill="both", expand=True, pady=(style.PAD, 0))
         self._show_state(NOT_CONNECTED, connected=False)
 
     def _build_connection(self, settings: Settings) -> None:
         row = ttk.Frame(self)
         row.pack(side="top", fill="x")
-        self.connect_button = ttk.Button(row, text="Connect", width=11, command=self.toggle)
+        self.connect_button = ttk.Button(row, text="Connect", width=11, command=self.toggle,
+                                         style="Accent.TButton")
         self.connect_button.pack(side="right")
         self.udp = tk.BooleanVar(self, settings.get("network.console.udp"))
         self.protocol_buttons = [ttk.Radiobutton(row, text=text, variable=self.udp, value=value)
@@ -60,11 +62,14 @@ class ConsolePanel(ttk.Frame):
             button.pack(side="right", padx=(0, style.PAD))
         self.target = HostPortField(
             row, host=settings.get("network.console.host"),
-            port=settings.get("network.console.port"), host_width=20,
-            presets={f"this computer ({ports.LOCAL_ONLY})": ports.LOCAL_ONLY})
+            port=settings.get("network.console.port"), host_width=14,
+            presets={f"this computer ({ports.LOCAL_ONLY})": ports.LOCAL_ONLY},
+            on_enter=self.connect, host_tip="The server to talk to by hand; Enter connects.")
         self.target.pack(side="left", fill="x", expand=True)
-        for box in (self.target.host_box, self.target.port_box):
-            box.bind("<Return>", lambda _event: self.connect())
+        tips(self.connect_button, "Open the connection (TCP) or get ready to send datagrams "
+                                  "(UDP); press again to close it.",
+             self.protocol_buttons[0], "UDP: each line you send is one datagram.",
+             self.protocol_buttons[1], "TCP: one connection, bytes in order, like telnet.")
         self.state_label = WrapLabel(self, text=NOT_CONNECTED, style="Muted.TLabel")
         self.state_label.pack(side="top", fill="x", pady=(style.SMALL_PAD, 0))
 
@@ -75,7 +80,7 @@ class ConsolePanel(ttk.Frame):
         self.line = tk.StringVar(self, "")
         self.line_entry = ttk.Entry(row, textvariable=self.line, font="TkFixedFont")
         self.line_entry.pack(side="left", fill="x", expand=True, padx=(style.SMALL_PAD, style.PAD))
-        self.line_entry.bind("<Return>", lambda _event: self.send())
+        on_return(self.line_entry, self.send)
         self.line_entry.bind("<Up>", lambda _event: self._recall(+1))
         self.line_entry.bind("<Down>", lambda _event: self._recall(-1))
         ttk.Label(row, text="Ending:").pack(side="left")
@@ -86,10 +91,15 @@ class ConsolePanel(ttk.Frame):
         self.ending_label = tk.StringVar(self, ending.label)
         self.ending_box = ttk.Combobox(row, textvariable=self.ending_label, state="readonly",
                                        values=[choice.label for choice in LineEnding.choices()],
-                                       width=27)
+                                       width=16)
         self.ending_box.pack(side="left", padx=(style.SMALL_PAD, style.PAD))
         self.send_button = ttk.Button(row, text="Send", command=self.send)
         self.send_button.pack(side="left")
+        tips(self.line_entry, "A line to send; Enter sends it with the chosen ending. Up and "
+                              "Down bring back earlier lines.",
+             self.ending_box, "What Enter adds at the end of the line: \\r\\n as telnet "
+                              "does, \\n as Unix programs do, or nothing.",
+             self.send_button, "Send the line.")
 
     @property
     def ending(self) -> LineEnding:
@@ -171,6 +181,7 @@ class ConsolePanel(ttk.Frame):
 
     def session_events(self, events: List[Event], current: bool) -> None:
         """Everything from one tick goes to the view first, then is drawn once."""
+        self.log.append_events(events)
         transcript = self.view.transcript
         run: List[bytes] = []
         run_direction = RECEIVED
@@ -206,7 +217,7 @@ class ConsolePanel(ttk.Frame):
                     busy: bool = False) -> None:
         self.state_label.configure(text=text, style="Error.TLabel" if error else (
             "Running.TLabel" if connected else "Muted.TLabel"))
-        self.connect_button.configure(text="Disconnect" if connected else "Connect")
+        relabel(self.connect_button, "Disconnect" if connected else "Connect")
         self.connect_button.state(["disabled"] if busy else ["!disabled"])
         self.target.set_enabled(not (connected or busy))
         for button in self.protocol_buttons:

@@ -15,7 +15,8 @@ from labsuite.net.events import Event, Kind
 from .. import style
 from ..pump import EventPump
 from ..settings import Settings
-from ..widgets import HostPortField, LatestQuery, ResultPanel, WrapLabel, intro
+from ..look import follow_look, palette_of
+from ..widgets import HostPortField, LatestQuery, LogView, ResultPanel, WrapLabel, intro, tip
 
 THIS_COMPUTER = {f"this computer ({ports.LOCAL_ONLY})": ports.LOCAL_ONLY}
 VERDICT_FONT = "LabsuiteVerdictFont"
@@ -30,8 +31,9 @@ def verdict_font(widget: tk.Misc) -> tkfont.Font:
 class DoctorPage(ttk.Frame):
     """Host and port in, steps as they happen, then the verdict in large coloured text."""
 
-    def __init__(self, parent, pump: EventPump, settings: Settings):
+    def __init__(self, parent, pump: EventPump, settings: Settings, log: LogView):
         super().__init__(parent, padding=style.PAD)
+        self.log = log
         self.runner = LatestQuery(pump, self.doctor_events)
         self.diagnosis: Optional[Diagnosis] = None
         intro(self, "Why can't my client connect? The doctor does what a client does, one step "
@@ -39,38 +41,42 @@ class DoctorPage(ttk.Frame):
                     "what went wrong and what to try next.")
         row = ttk.Frame(self)
         row.pack(side="top", fill="x")
-        self.check_button = ttk.Button(row, text="Check", width=11, command=self.check)
+        self.check_button = ttk.Button(row, text="Check", width=11, command=self.check,
+                                       style="Accent.TButton")
         self.check_button.pack(side="right")
+        tip(self.check_button, "Look the name up and try to connect, step by step, then say "
+                               "what went wrong and what to try.")
         self.target = HostPortField(row, host=settings.get("network.doctor.host"),
                                     port=settings.get("network.doctor.port"),
-                                    presets=THIS_COMPUTER, host_width=24)
+                                    presets=THIS_COMPUTER, host_width=18, on_enter=self.check,
+                                    host_tip="The computer your client cannot reach (a name "
+                                             "or an address); Enter checks it.")
         self.target.pack(side="left", fill="x", expand=True, padx=(0, style.PAD))
-        for box in (self.target.host_box, self.target.port_box):
-            box.bind("<Return>", lambda _event: self.check())
 
         verdict = ttk.LabelFrame(self, text="Verdict", padding=style.PAD)
         verdict.pack(side="bottom", fill="x", pady=(style.PAD, 0))
         self._verdict_font = verdict_font(self)
-        self._fit_font()
-        self.winfo_toplevel().bind(style.FONT_CHANGED, self._fit_font, add="+")
-        for name, colour in (("Works", style.RUNNING_COLOUR), ("Fails", style.ERROR_COLOUR),
-                             ("Waiting", style.MUTED_COLOUR)):
-            ttk.Style(self).configure(f"{name}.Verdict.TLabel", foreground=colour,
-                                      font=self._verdict_font)
+        follow_look(self, self._fit_font)
         self.verdict_label = WrapLabel(verdict, text="Type a host and a port, then press Check.",
                                        style="Waiting.Verdict.TLabel")
         self.verdict_label.pack(side="top", fill="x")
         self.advice_label = WrapLabel(verdict, text="")
         self.advice_label.pack(side="top", fill="x", pady=(style.SMALL_PAD, 0))
 
-        self.steps = ResultPanel(self, title="Steps", height=4, empty="No check yet.")
+        self.steps = ResultPanel(self, title="Steps", height=3, empty="No check yet.")
         self.steps.pack(side="top", fill="both", expand=True, pady=(style.PAD, 0))
 
-    def _fit_font(self, _event=None) -> None:
-        """The verdict is the heading font, a third larger (it follows Ctrl+/Ctrl-)."""
+    def _fit_font(self) -> None:
+        """The verdict is the heading font, a third larger (it follows the scale), in the
+        theme's colours."""
         heading = tkfont.nametofont("TkHeadingFont", root=self).actual()
         self._verdict_font.configure(family=heading["family"], weight="bold",
                                      size=round(abs(heading["size"]) * 4 / 3))
+        palette = palette_of(self)
+        for name, colour in (("Works", palette.running), ("Fails", palette.error),
+                             ("Waiting", palette.muted)):
+            ttk.Style(self).configure(f"{name}.Verdict.TLabel", foreground=colour,
+                                      font=self._verdict_font)
 
     def check(self) -> None:
         """The doctor judges the input itself: a bad host or port is a verdict too."""
@@ -84,6 +90,7 @@ class DoctorPage(ttk.Frame):
         self.runner.start(lambda on_event: DoctorQuery(host, port, on_event=on_event))
 
     def doctor_events(self, events: List[Event]) -> None:
+        self.log.append_events(events)
         for event in events:
             if event.kind is Kind.INFO and isinstance(event.result, Step):
                 step = event.result

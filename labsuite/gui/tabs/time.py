@@ -21,13 +21,12 @@ from labsuite.net.sntp import SntpQuery, SntpServer
 from .. import style
 from ..pump import EventPump
 from ..settings import Settings
-from ..widgets import (HostPortField, LogView, QueryRunner, ResultPanel, ServerControls, Tab,
-                       WrapLabel)
+from ..widgets import (Flow, HostPortField, PortBox, QueryRunner, ResultPanel,
+                       ServerControls, Tab, WrapLabel, tip, tips)
 
 THIS_COMPUTER = f"this computer ({ports.LOCAL_ONLY})"
-#: The SNTP server's preferred UDP port, next to the daytime server.
+#: The SNTP server's preferred UDP port, next to the daytime server (a setting).
 LOCAL_SNTP_PORT = SNTP_DEFAULT_PORT
-#: Extra seconds past a query's own timeout before the window gives up on it.
 #: Seconds to wait for a time server's answer, and how much longer before giving up on
 #: a query that has not even reported its own time-out.
 QUERY_TIMEOUT = 5.0
@@ -38,7 +37,7 @@ PROTOCOLS = {
     "daytime": ("Daytime (TCP, port 13)", DaytimeQuery, ports.DAYTIME_WELL_KNOWN),
     "sntp": ("SNTP (UDP, port 123)", SntpQuery, ports.SNTP_WELL_KNOWN),
 }
-FORMATS = (("RFC 867 (plain text)", "rfc867"), ("NIST", "nist"))
+FORMATS = (("RFC 867", "rfc867"), ("NIST", "nist"))
 
 
 class LocalTimeServers:
@@ -57,6 +56,8 @@ class LocalTimeServers:
         self.daytime = DaytimeServer(host=host, port=port, fmt=fmt, on_event=self.on_event)
         self.sntp_port = sntp_port if port else 0
         self.sntp: Optional[SntpServer] = None
+        #: The port asked for when the SNTP server had to take another one.
+        self.moved_from: Optional[int] = None
 
     @property
     def running(self) -> bool:
@@ -93,6 +94,7 @@ class LocalTimeServers:
         except NetError as exc:  # the daytime server still runs
             self.on_event(Event(Kind.ERROR, fallback.source, exc.explanation))
             return None
+        self.moved_from = self.sntp_port
         self.on_event(Event(Kind.INFO, fallback.source,
                             f"UDP port {self.sntp_port} is in use by another program, so the "
                             f"SNTP server answers on UDP port {fallback.address[1]} instead"))
@@ -121,68 +123,124 @@ class TimeTab(Tab):
         super().__init__(parent)
         self.pump = pump
 
-        self._build_client(settings)
-        self._build_server(settings)
-        self.log = LogView(self.body, title="What happened", height=9)
+        top = self.top_row((1, 1))
+        self._build_client(top, settings)
+        self._build_server(top, settings)
+        self.result = ResultPanel(self.parts_over_log((1,), weight=1), title="Answer",
+                                  height=4, empty="Pick a server and press Query (or Enter).")
+        self.result.grid(row=0, column=0, sticky="nsew")
         self.queries = QueryRunner(self, pump, self.result, self.log, on_busy=lambda busy:
                                    self.query_button.state(["disabled" if busy else "!disabled"]))
-        self.log.grid(row=1, column=0, columnspan=2, sticky="nsew", pady=(style.PAD, 0))
-        self.body.columnconfigure(0, weight=1, uniform="half")
-        self.body.columnconfigure(1, weight=1, uniform="half")
-        self.body.rowconfigure(1, weight=1)
 
     # -- layout -----------------------------------------------------------------------
-    def _build_client(self, settings: Settings) -> None:
-        box = ttk.LabelFrame(self.body, text="Ask a time server", padding=style.PAD)
+    def _build_client(self, parent, settings: Settings) -> None:
+        box = ttk.LabelFrame(parent, text="Ask a time server", padding=style.PAD)
         box.grid(row=0, column=0, sticky="nsew", padx=(0, style.PAD))
         presets = {THIS_COMPUTER: ports.LOCAL_ONLY}
         presets.update({name: name for name in ports.TIME_SERVERS})
         self.target = HostPortField(box, host=settings.get("time.host"),
-                                    port=settings.get("time.port"), presets=presets)
-        self.target.pack(side="top", anchor="w")
+                                    port=settings.get("time.port"), presets=presets,
+                                    host_width=18, on_enter=self.start_query,
+                                    host_tip="The time server to ask: a public one (needs the "
+                                             "internet) or this computer once its own server "
+                                             "runs. Enter asks.")
+        self.target.pack(side="top", fill="x")
         self.target.host_box.bind("<<ComboboxSelected>>", lambda _e: self._default_port())
 
         choice = ttk.Frame(box)
         choice.pack(side="top", fill="x", pady=(style.SMALL_PAD, 0))
-        ttk.Label(choice, text="Protocol:").grid(row=0, column=0, sticky="w")
+        self.query_button = ttk.Button(choice, text="Query", command=self.start_query,
+                                       style="Accent.TButton")
+        self.query_button.pack(side="right", anchor="n")
+        tip(self.query_button, "Ask the server for the time now (Enter in the host or port "
+                               "box does it too). Public servers need the internet; this "
+                               "computer answers once its own server (on the right) runs.")
+        ttk.Label(choice, text="Protocol:").pack(side="left", anchor="n")
         protocol = settings.get("time.protocol")
         self.protocol = tk.StringVar(self, protocol if protocol in PROTOCOLS else "daytime")
+        flow = Flow(choice)
+        flow.pack(side="left", fill="x", expand=True, padx=(style.PAD, style.PAD))
         self.protocol_buttons = {}
-        for row, (name, (label, _query, _port)) in enumerate(PROTOCOLS.items()):
-            button = ttk.Radiobutton(choice, text=label, value=name, variable=self.protocol,
+        for name, (label, _query, _port) in PROTOCOLS.items():
+            button = ttk.Radiobutton(flow, text=label, value=name, variable=self.protocol,
                                      command=self._default_port)
-            button.grid(row=row, column=1, sticky="w", padx=(style.PAD, 0))
+            flow.add(button, gap=2 * style.PAD)
             self.protocol_buttons[name] = button
-        self.query_button = ttk.Button(choice, text="Query", command=self.start_query)
-        self.query_button.grid(row=0, column=2, rowspan=2, sticky="e")
-        choice.columnconfigure(2, weight=1)
-        WrapLabel(box, text="Public servers need the internet; this computer answers once "
-                  "its own server (on the right) is started.", style="Muted.TLabel").pack(
-            side="top", fill="x", pady=(style.SMALL_PAD, 0))
+        tips(self.protocol_buttons["daytime"], "Connect over TCP; the server sends the time "
+                                               "as one line of text and closes.",
+             self.protocol_buttons["sntp"], "Send one UDP datagram; the answer has four time "
+                                            "stamps, enough to measure the round trip and "
+                                            "your clock's offset.")
 
-        self.result = ResultPanel(box, title="Answer", empty="Pick a server and press Query.",
-                                  height=6)
-        self.result.pack(side="top", fill="both", expand=True, pady=(style.PAD, 0))
-
-    def _build_server(self, settings: Settings) -> None:
+    def _build_server(self, parent, settings: Settings) -> None:
         self.server = ServerControls(
-            self.body, self.pump, self._make_servers, self.log_events,
+            parent, self.pump, self._make_servers, self.server_events,
             title="Your own time server", port=settings.get("time.server.port"),
-            scope=settings.get("time.server.scope"), describe=describe_time_servers)
+            scope=settings.get("time.server.scope"), describe=describe_time_servers,
+            start_tip="Start a daytime server (TCP) and an SNTP server (UDP) on this "
+                      "computer, so the tab works without the internet.")
         self.server.grid(row=0, column=1, sticky="nsew")
         fmt = settings.get("time.server.format")
         known = [value for _label, value in FORMATS]
         self.format = tk.StringVar(self, fmt if fmt in known else "rfc867")
-        ttk.Label(self.server.options, text="Format:").pack(side="left")
+        sntp = ttk.Frame(self.server.options)
+        ttk.Label(sntp, text="SNTP port:").pack(side="left")
+        self.sntp_port_box = PortBox(sntp, value=settings.get("time.server.sntp_port"),
+                                     on_enter=self.server.start)
+        self.sntp_port_box.pack(side="left", padx=(style.SMALL_PAD, 0))
+        self.server.option(sntp)
+        tip(self.sntp_port_box, "The UDP port the SNTP server listens on. If another program "
+                                "has it, the server takes a free one and says which.")
+        self.sntp_port_box.variable.trace_add("write", lambda *_a: self._show_sntp_port())
+        formats = ttk.Frame(self.server.options)
+        ttk.Label(formats, text="Format:").pack(side="left")
         for label, value in FORMATS:
-            ttk.Radiobutton(self.server.options, text=label, value=value,
-                            variable=self.format).pack(side="left", padx=(style.SMALL_PAD, 0))
-        WrapLabel(self.server, text=f"It also answers SNTP on UDP port {LOCAL_SNTP_PORT}, so "
-                  f"\"{THIS_COMPUTER}\" works with both protocols.", style="Muted.TLabel").pack(
-            side="top", fill="x", pady=(style.PAD, 0))
+            button = ttk.Radiobutton(formats, text=label, value=value, variable=self.format)
+            button.pack(side="left", padx=(style.SMALL_PAD, 0))
+            tip(button, "RFC 867 only says the text is the date and time; NIST's servers "
+                        "send their own fixed format." if value == "nist" else
+                        "A plain line of text, like most daytime servers send.")
+        self.server.option(formats)
+        # where SNTP answers, while it is not where the student asked (it had to move)
+        self.sntp_note = WrapLabel(self.server, text="", style="Error.TLabel")
+        self._show_sntp_port()
+
+    def sntp_port_wanted(self) -> int:
+        try:
+            return self.sntp_port_box.get_port()
+        except ValueError:
+            return LOCAL_SNTP_PORT
+
+    def _show_sntp_port(self) -> None:
+        """The note says where SNTP answers: the real port once running."""
+        servers: Optional[LocalTimeServers] = self.server.service
+        real = servers.sntp_address[1] if servers is not None and servers.sntp_address else None
+        if real is not None and servers.moved_from:
+            text = (f"UDP port {servers.moved_from} was taken, so SNTP answers on UDP port "
+                    f"{real}: \"{THIS_COMPUTER}\" uses that port.")
+            self.sntp_note.configure(text=text)
+            self.sntp_note.pack(side="top", fill="x", pady=(style.SMALL_PAD, 0))
+        else:
+            self.sntp_note.configure(text="")
+            self.sntp_note.pack_forget()
+
+    @property
+    def sntp_note_text(self) -> str:
+        return str(self.sntp_note.cget("text"))
+
+    def server_events(self, events: List[Event]) -> None:
+        self.log.append_events(events)
+        if any(event.kind in (Kind.LISTENING, Kind.STOPPED, Kind.INFO) for event in events):
+            self._show_sntp_port()
+            self._default_port_if_local()
+
+    def _default_port_if_local(self) -> None:
+        if self.target.host_text == ports.LOCAL_ONLY:
+            self._default_port()
 
     def _make_servers(self, host: str, port: int, on_event: EventCallback) -> LocalTimeServers:
-        return LocalTimeServers(host, port, self.format.get(), on_event)
+        return LocalTimeServers(host, port, self.format.get(), on_event,
+                                sntp_port=self.sntp_port_wanted())
 
     # -- the query --------------------------------------------------------------------
     def local_port(self, protocol: str) -> int:
@@ -193,7 +251,7 @@ class TimeTab(Tab):
             if address:
                 return address[1]
         if protocol == "sntp":
-            return LOCAL_SNTP_PORT
+            return self.sntp_port_wanted()
         try:
             return self.server.port_box.get_port()
         except ValueError:
@@ -223,9 +281,6 @@ class TimeTab(Tab):
             busy_text=f"Asking {host} port {port}…", give_up_after=QUERY_TIMEOUT + QUERY_GRACE,
             give_up_text=f"No answer from {host} port {port}.")
 
-    def log_events(self, events: List[Event]) -> None:
-        self.log.append_events(events)
-
     # -- window hooks -----------------------------------------------------------------
     def running_services(self) -> list:
         return [service for service in (self.server.service, self.query) if service is not None]
@@ -233,7 +288,8 @@ class TimeTab(Tab):
     def settings(self) -> Dict[str, object]:
         values: Dict[str, object] = {"time.host": self.target.host_text,
                                      "time.protocol": self.protocol.get(),
-                                     "time.server.format": self.format.get()}
+                                     "time.server.format": self.format.get(),
+                                     "time.server.sntp_port": self.sntp_port_wanted()}
         try:
             values["time.port"] = self.target.port_box.get_port()
         except ValueError:

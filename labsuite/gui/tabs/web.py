@@ -1,9 +1,9 @@
 """The Web tab: serve a folder (or the sample site) over HTTP, watch every GET arrive with
 the exact text the browser sent, and fetch a page yourself to see the answer.
 
-Left: the server and its request list. Right: a small notebook with the fetch panel,
-the selected request's raw text and the socket log, so every part keeps a usable size
-in the smallest window.
+Top: the server (left) and the fetch fields (right). Below, in panes a student can
+resize: the request list beside the answer of the last fetch and the selected request's
+raw text (two pages), then the socket log across the whole width, as on every tab.
 """
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ from labsuite.protocols import http as web
 from .. import style
 from ..pump import EventPump
 from ..settings import Settings
-from ..widgets import (LogView, QueryRunner, ResultPanel, ServerControls, Tab, WrapLabel,
-                       copy_text)
+from ..look import follow_look, palette_of
+from ..widgets import (QueryRunner, ResultPanel, ServerControls, Tab, WrapLabel, copy_text,
+                       on_return, relabel, tip, tips)
 
 #: Requests kept in the list (older ones are still in the log).
 MAX_REQUESTS = 1000
-REQUEST_COLUMNS = (("client", "Client", 14, "w"), ("method", "Method", 5, "w"),
-                   ("path", "Path", 10, "w"), ("status", "Status", 5, "e"),
-                   ("bytes", "Bytes", 7, "e"), ("ms", "Time (ms)", 6, "e"))
-NOT_RUNNING = "Start the server, then open its address in a browser."
+REQUEST_COLUMNS = (("client", "Client", 12, "w"), ("method", "Method", 4, "w"),
+                   ("path", "Path", 6, "w"), ("status", "Status", 3, "e"),
+                   ("bytes", "Bytes", 5, "e"), ("ms", "ms", 5, "e"))
 NO_REQUEST = ("Choose a request in the list on the left to see the exact text the browser "
               "sent: the request line (GET, the path, the HTTP version), then one header per "
               "line, then an empty line.")
@@ -46,6 +46,8 @@ COPY_TEXT = "Copy"
 COPIED_MS = 2000
 NOTE_MS = 8000
 SAMPLE, FOLDER = "sample", "folder"
+#: A whole download (connect, headers, body) gets at most this long.
+FETCH_SECONDS = 60.0
 
 
 def local_url(port: int) -> str:
@@ -74,8 +76,12 @@ def _link_style(widget: tk.Misc) -> None:
     link = base.copy()
     link.configure(underline=True)
     root._labsuite_link_font = link  # keep a reference, or Tk drops the font
-    ttk.Style(root).configure(LINK_STYLE, foreground=style.RESULT_COLOUR, font=link)
-    root.bind(style.FONT_CHANGED, lambda _e: link.configure(size=base.cget("size")), add="+")
+
+    def restyle():
+        link.configure(size=base.cget("size"))
+        ttk.Style(root).configure(LINK_STYLE, foreground=palette_of(root).result, font=link)
+
+    follow_look(root, restyle)
 
 
 class WebTab(Tab):
@@ -91,63 +97,66 @@ class WebTab(Tab):
         self._note_timer: Optional[str] = None
         self.urls: List[str] = []  # the running server's addresses, shareable one first
 
-        self._build_server(settings)
-        self._build_requests()
-        # compact tabs: three must fit side by side in the narrow right column
-        ttk.Style(self).configure(f"{PAGES_STYLE}.Tab", padding=(8, 3))
-        self.pages = ttk.Notebook(self.body, style=PAGES_STYLE)
-        self.pages.grid(row=0, column=1, rowspan=2, sticky="nsew")
-        self._build_fetch(settings)
-        page = ttk.Frame(self.pages, padding=style.PAD)
-        self.pages.add(page, text="What was sent")
-        self.sent = ResultPanel(page, title=SENT_TITLE, empty=NO_REQUEST, height=8)
+        top = self.top_row((3, 2))
+        middle = self.parts_over_log((1, 1), weight=2)
+
+        self._build_server(top, settings)
+        self._build_requests(middle)
+        self.pages = ttk.Notebook(middle, style=PAGES_STYLE)
+        self.pages.grid(row=0, column=1, sticky="nsew")
+        self._build_fetch(top, settings)
+        page = ttk.Frame(self.pages, padding=style.SMALL_PAD)
+        self.pages.add(page, text="Browser sent")
+        self.sent = ResultPanel(page, title=SENT_TITLE, empty=NO_REQUEST, height=3)
         self.sent.view.configure(width=24)
         self.sent.pack(fill="both", expand=True)
         self.sent_page = page
-        page = ttk.Frame(self.pages, padding=style.PAD)
-        self.pages.add(page, text="Socket log")
-        self.log = LogView(page, title="What happened", height=6)
-        self.log.pack(fill="both", expand=True)
         self.fetcher = QueryRunner(self, pump, self.result, self.log, self._show_fetching)
-        self.body.columnconfigure(0, weight=3, uniform="sides")
-        self.body.columnconfigure(1, weight=2, uniform="sides")
-        self.body.rowconfigure(1, weight=1)
         self._show_addresses(None)
 
     # -- the server -------------------------------------------------------------------
-    def _build_server(self, settings: Settings) -> None:
+    def _build_server(self, parent, settings: Settings) -> None:
         self.server = ServerControls(
-            self.body, self.pump, self._make_server, self.server_events, title="Your web server",
+            parent, self.pump, self._make_server, self.server_events, title="Your web server",
             port=settings.get("web.server.port"), scope=settings.get("web.server.scope"),
-            describe=describe_site)
+            describe=describe_site,
+            start_tip="Start a web server for the sample site or your folder, then open its "
+                      "address in a browser.")
         self.server.grid(row=0, column=0, sticky="nsew", padx=(0, style.PAD))
 
         options = self.server.options
         self.source = tk.StringVar(self, SAMPLE if settings.get("web.server.sample_site")
                                    else FOLDER)
-        self.sample_button = ttk.Radiobutton(options, text="Use the built-in sample site",
-                                             value=SAMPLE, variable=self.source)
-        self.sample_button.grid(row=0, column=0, columnspan=3, sticky="w")
-        self.folder_button = ttk.Radiobutton(options, text="Folder to serve:", value=FOLDER,
+        self.sample_button = ttk.Radiobutton(options, text="Sample site", value=SAMPLE,
                                              variable=self.source)
-        self.folder_button.grid(row=1, column=0, sticky="w", pady=(style.SMALL_PAD, 0))
+        self.server.option(self.sample_button)
+        folder = ttk.Frame(options)
+        self.folder_button = ttk.Radiobutton(folder, text="Folder:", value=FOLDER,
+                                             variable=self.source)
+        self.folder_button.pack(side="left")
         self.folder = tk.StringVar(self, settings.get("web.server.folder"))
-        self.folder_entry = ttk.Entry(options, textvariable=self.folder, width=16)
-        self.folder_entry.grid(row=1, column=1, sticky="ew", padx=style.SMALL_PAD,
-                               pady=(style.SMALL_PAD, 0))
+        self.folder_entry = ttk.Entry(folder, textvariable=self.folder, width=12)
+        self.folder_entry.pack(side="left", padx=style.SMALL_PAD)
         self.folder_entry.bind("<Key>", self._folder_typed, add="+")
-        self.choose_button = ttk.Button(options, text="Choose…", command=self.choose_folder)
-        self.choose_button.grid(row=1, column=2, sticky="e", pady=(style.SMALL_PAD, 0))
-        options.columnconfigure(1, weight=1)
+        self.choose_button = ttk.Button(folder, text="Choose…", command=self.choose_folder)
+        self.choose_button.pack(side="left")
+        self.server.option(folder)
+        tips(self.sample_button, "Serve a small site built into labsuite that explains "
+                                 "what the browser and the server say.",
+             self.folder_button, "Serve the files of a folder of your own (index.html first).",
+             self.folder_entry, "The folder to serve; Enter starts the server.",
+             self.choose_button, "Pick the folder to serve.")
+        on_return(self.folder_entry, self.server.start)
 
         # the address to open, below the Start button and the state line: one row per
-        # address; the buttons share the row of this computer's (always short) address
+        # address while the server runs; the buttons sit at the right of the Start row
         self.address_box = ttk.Frame(self.server)
-        self.address_box.pack(side="top", fill="x", pady=(style.PAD, 0))
-        # short of room (large text), the buttons give way: the address must stay readable
-        self.address_box.columnconfigure(2, weight=1)
+        self.address_box.pack(side="top", fill="x", pady=(style.SMALL_PAD, 0))
+        self.address_box.columnconfigure(1, weight=1)
         self._address_widgets: List[tk.Misc] = []
-        self.address_buttons = ttk.Frame(self.address_box)
+        self.address_buttons = ttk.Frame(self.server.button_row)
+        self.address_buttons.pack(side="right", anchor="n", padx=(style.SMALL_PAD, 0))
+        self.server.state_label.pack_configure(side="left")
         self.open_button = ttk.Button(self.address_buttons, text="Open in browser",
                                       command=lambda: self.open_in_browser())
         self.open_button.pack(side="left")
@@ -155,6 +164,9 @@ class WebTab(Tab):
                                       command=self.copy_address)
         self.copy_button.pack(side="left", padx=(style.SMALL_PAD, 0))
         self.address_note = WrapLabel(self.address_box, text="", style="Error.TLabel")
+        tips(self.open_button, "Open this computer's address of the server in your web "
+                               "browser.",
+             self.copy_button, "Copy the address to give others, ready to paste.")
 
     def _make_server(self, host: str, port: int, on_event: EventCallback) -> WebServer:
         return WebServer(host=host, port=port, root=self.folder_to_serve(), on_event=on_event)
@@ -213,21 +225,14 @@ class WebTab(Tab):
                 self.urls.append(f"http://{_url_host(shared)}:{port}/")
             self.urls.append(local_url(port))
             self._follow_server(port)
-        if not self.urls:
-            waiting = WrapLabel(self.address_box, text=NOT_RUNNING, style="Muted.TLabel")
-            waiting.grid(row=0, column=0, columnspan=2, sticky="ew")
-            self._address_widgets.append(waiting)
         labels = ("Others open:", "This computer:") if len(self.urls) > 1 else ("Open:",)
-        last = len(self.urls) - 1
         for row, (label, url) in enumerate(zip(labels, self.urls)):
             name = ttk.Label(self.address_box, text=label)
             name.grid(row=row, column=0, sticky="w")
             link = LinkLabel(self.address_box, self.open_in_browser, text=url)
-            link.grid(row=row, column=1, columnspan=1 if row == last else 2, sticky="w",
-                      padx=(style.SMALL_PAD, 0))
+            link.grid(row=row, column=1, sticky="w", padx=(style.SMALL_PAD, 0))
+            tip(link, "Click to open it in your browser.")
             self._address_widgets += [name, link]
-        self.address_buttons.grid(row=max(last, 0), column=2, sticky="e",
-                                  padx=(style.SMALL_PAD, 0))
         for button in (self.open_button, self.copy_button):
             button.state(["!disabled"] if self.urls else ["disabled"])
 
@@ -252,17 +257,23 @@ class WebTab(Tab):
 
     def _opened(self, url: str, opened, error: Optional[Exception]) -> None:
         if error is not None or not opened:
-            self.address_note.configure(
-                text=f"No web browser could be started here: copy {url} into one.")
-            self.address_note.grid(row=2, column=0, columnspan=3, sticky="ew")
-            self._restore_later(NOTE_MS)
+            self.show_note(f"No web browser could be started here: copy {url} into one "
+                           "(Copy puts it on the clipboard).")
+
+    def show_note(self, text: str) -> None:
+        """A sentence under the address (why the browser did not open), for a while;
+        the log keeps it too."""
+        self.address_note.configure(text=text)
+        self.address_note.grid(row=2, column=0, columnspan=2, sticky="ew")
+        self.log.append(text, error=True)
+        self._restore_later(NOTE_MS)
 
     def copy_address(self) -> Optional[str]:
         """Put the address to give others on the clipboard (the button says it worked)."""
         url = self.shared_url
         if url:
             copy_text(self, url)
-            self.copy_button.configure(text="Copied")
+            relabel(self.copy_button, "Copied")
             self._restore_later(COPIED_MS)
         return url
 
@@ -273,13 +284,13 @@ class WebTab(Tab):
 
     def _restore(self) -> None:
         self._note_timer = None
-        self.copy_button.configure(text=COPY_TEXT)
+        relabel(self.copy_button, COPY_TEXT)
         self.address_note.grid_remove()
 
     # -- the request list ---------------------------------------------------------------
-    def _build_requests(self) -> None:
-        box = ttk.LabelFrame(self.body, text="Requests that arrived", padding=style.PAD)
-        box.grid(row=1, column=0, sticky="nsew", padx=(0, style.PAD), pady=(style.PAD, 0))
+    def _build_requests(self, parent) -> None:
+        box = ttk.LabelFrame(parent, text="Requests that arrived", padding=style.SMALL_PAD)
+        box.grid(row=0, column=0, sticky="nsew", padx=(0, style.PAD))
         bar = ttk.Frame(box)  # packed first, at the bottom: never squeezed out
         bar.pack(side="bottom", fill="x", pady=(style.SMALL_PAD, 0))
         self.clear_button = ttk.Button(bar, text="Clear", command=self.clear_requests)
@@ -288,10 +299,11 @@ class WebTab(Tab):
                   style="Muted.TLabel").pack(side="left", fill="x", expand=True)
         table = ttk.Frame(box)
         table.pack(side="top", fill="both", expand=True)
-        self.requests = style.make_table(table, REQUEST_COLUMNS, height=4, stretch="path")
-        self.requests.tag_configure("error", foreground=style.ERROR_COLOUR)
-        self.requests.tag_configure("cut", foreground=style.MUTED_COLOUR)
+        self.requests = style.make_table(table, REQUEST_COLUMNS, height=3, stretch="path")
         self.requests.bind("<<TreeviewSelect>>", lambda _event: self.show_selected(), add="+")
+        tips(self.requests, "Every request the server answered. Choose one to see the exact "
+                            "text that arrived (red: an error answer; grey: cut short).",
+             self.clear_button, "Empty the list of requests.")
 
     def _add_requests(self, records: List[RequestRecord]) -> None:
         tree = self.requests
@@ -300,7 +312,7 @@ class WebTab(Tab):
             self._request_count += 1
             iid = str(self._request_count)
             self.records[iid] = record
-            tags = ("error",) if record.status >= 400 else (() if record.complete else ("cut",))
+            tags = ("error",) if record.status >= 400 else (() if record.complete else ("muted",))
             tree.insert("", "end", iid=iid, tags=tags, values=(
                 record.client, record.method or "?", web.printable_line(record.path),
                 record.status, f"{record.bytes:,}", f"{record.duration_ms:,.1f}"))
@@ -341,42 +353,53 @@ class WebTab(Tab):
         self.sent.show_busy(NO_REQUEST)
 
     # -- fetching a page ----------------------------------------------------------------
-    def _build_fetch(self, settings: Settings) -> None:
-        page = ttk.Frame(self.pages, padding=style.PAD)
-        self.pages.add(page, text="Fetch a page")
-        self.fetch_page = page
-        fields = ttk.Frame(page)
+    def _build_fetch(self, parent, settings: Settings) -> None:
+        box = ttk.LabelFrame(parent, text="Fetch a page", padding=style.PAD)
+        box.grid(row=0, column=1, sticky="nsew")
+        self.fetch_page = box
+        fields = ttk.Frame(box)
         fields.pack(side="top", fill="x")
         fields.columnconfigure(1, weight=1)
         ttk.Label(fields, text="URL:").grid(row=0, column=0, sticky="w")
         self._auto_url = local_url(settings.get("web.server.port"))
         self.url = tk.StringVar(self, settings.get("web.url") or self._auto_url)
-        self.url_entry = ttk.Entry(fields, textvariable=self.url, width=20)
+        self.url_entry = ttk.Entry(fields, textvariable=self.url, width=16)
         self.url_entry.grid(row=0, column=1, columnspan=2, sticky="ew",
                             padx=(style.SMALL_PAD, 0))
-        self.url_entry.bind("<Return>", lambda _event: self.fetch())
+        on_return(self.url_entry, self.fetch)
         ttk.Label(fields, text="Save to:").grid(row=1, column=0, sticky="w",
                                                 pady=(style.SMALL_PAD, 0))
         self.save_to = tk.StringVar(self, "")
-        self.save_entry = ttk.Entry(fields, textvariable=self.save_to, width=12)
+        self.save_entry = ttk.Entry(fields, textvariable=self.save_to, width=10)
         self.save_entry.grid(row=1, column=1, sticky="ew", padx=style.SMALL_PAD,
                              pady=(style.SMALL_PAD, 0))
+        on_return(self.save_entry, self.fetch)
         self.save_button = ttk.Button(fields, text="Choose…", command=self.choose_save_path)
         self.save_button.grid(row=1, column=2, sticky="e", pady=(style.SMALL_PAD, 0))
 
-        row = ttk.Frame(page)
+        row = ttk.Frame(box)
         row.pack(side="top", fill="x", pady=(style.PAD, 0))
-        self.fetch_button = ttk.Button(row, text="Fetch", width=7, command=self.fetch)
+        self.fetch_button = ttk.Button(row, text="Fetch", width=7, command=self.fetch,
+                                       style="Accent.TButton")
         self.fetch_button.pack(side="left", anchor="n")
         self.stop_button = ttk.Button(row, text="Stop", width=6, command=self.stop_fetch)
         self.stop_button.pack(side="left", anchor="n", padx=(style.SMALL_PAD, style.PAD))
-        WrapLabel(row, text="A GET, as a browser sends it. Leave \"Save to\" empty just to look.",
+        WrapLabel(row, text=f"A GET, as a browser sends it (at most {FETCH_SECONDS:g} s). "
+                            "Leave \"Save to\" empty just to look.",
                   style="Muted.TLabel").pack(side="left", fill="x", expand=True)
+        tips(self.url_entry, "The page to download (http:// or https://); Enter fetches it.",
+             self.save_entry, "A file to save the page in; empty: only show it.",
+             self.save_button, "Pick the file to save the page in.",
+             self.fetch_button, "Download the page and show the status line, headers and body.",
+             self.stop_button, "Give up on the download in progress.")
 
-        self.result = ResultPanel(page, title="Answer: status line, headers, body", height=6,
+        page = ttk.Frame(self.pages, padding=style.SMALL_PAD)
+        self.pages.add(page, text="Answer")
+        self.answer_page = page
+        self.result = ResultPanel(page, title="Answer: status line, headers, body", height=3,
                                   empty="Type a URL and press Fetch (or Enter).")
         self.result.view.configure(width=24)  # the column sets the width, not the text
-        self.result.pack(side="top", fill="both", expand=True, pady=(style.PAD, 0))
+        self.result.pack(fill="both", expand=True)
         self._show_fetching(False)
 
     def _follow_server(self, port: int) -> None:
@@ -406,10 +429,11 @@ class WebTab(Tab):
             return None
         url = self.url.get().strip()
         save_to = self.save_to.get().strip() or None
-        self.pages.select(self.fetch_page)
+        self.pages.select(self.answer_page)
         return self.fetcher.start(
-            lambda on_event: FetchQuery(url, save_to=save_to, on_event=on_event),
-            busy_text=f"Fetching {url}…")
+            lambda on_event: FetchQuery(url, save_to=save_to, on_event=on_event,
+                                        max_time=FETCH_SECONDS),
+            busy_text=f"Fetching {url}… (at most {FETCH_SECONDS:g} seconds)")
 
     def stop_fetch(self) -> None:
         """Abandon the download in progress (its socket is closed off the Tk thread)."""

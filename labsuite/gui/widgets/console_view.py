@@ -16,7 +16,9 @@ from typing import Deque, List, Optional, Tuple
 from labsuite.protocols.console import HexRenderer, TextRenderer
 
 from .. import style
+from ..look import follow_look, palette_of
 from .logview import LogView, stamp
+from .tooltip import tip
 
 RECEIVED, SENT, NOTE, ERROR = "received", "sent", "muted", "error"  # also the Text tags
 #: Characters each view keeps (the oldest go first): about the last 128 KiB received.
@@ -200,7 +202,12 @@ class ConsoleView(LogView):
         self.hex_check.pack(side="right", padx=(0, style.PAD))
         ttk.Label(self.bar, text="(blue: what you sent)", style="Result.TLabel").pack(
             side="left", padx=(style.PAD, 0))
-        self.text.tag_configure(SENT, foreground=style.RESULT_COLOUR)
+        tip(self.hex_check, "Show every byte as two hex digits with its offset in the "
+                            "stream, sixteen to a row, beside the text.")
+        # hex rows keep their layout (no wrapping): only they scroll sideways
+        self.sideways = ttk.Scrollbar(self.body, orient="horizontal", command=self.text.xview)
+        self.text.configure(xscrollcommand=self.sideways.set)
+        follow_look(self, lambda: self.text.tag_configure(SENT, foreground=palette_of(self).result))
         self.text.mark_set(self.TAIL, "end-1c")
         self.text.mark_gravity(self.TAIL, "left")
         self.redraw()
@@ -211,7 +218,12 @@ class ConsoleView(LogView):
 
     def redraw(self) -> None:
         """Show the chosen view from scratch (after the toggle)."""
-        self.text.configure(wrap="none" if self.hex_mode.get() else "char")
+        if self.hex_mode.get():
+            self.text.configure(wrap="none")
+            self.sideways.grid(row=1, column=0, sticky="ew")
+        else:
+            self.text.configure(wrap="char")
+            self.sideways.grid_remove()
         self.shown.redraw()
         self.show()
 

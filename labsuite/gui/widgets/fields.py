@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import tkinter as tk
 from tkinter import ttk
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Callable, Dict, Iterable, Optional, Tuple
 
 from .. import style
+from .tooltip import tip
+
+PORT_TIP = ("The port picks one program on that computer (1 to 65535). Only one program "
+            "can listen on a port at a time.")
 
 PORT_RANGE_TEXT = "The port must be a whole number from 1 to 65535."
 
@@ -31,12 +35,16 @@ def parse_host(text: str) -> str:
 class PortBox(ttk.Spinbox):
     """A port spinbox that only accepts digits (at most five) as the student types."""
 
-    def __init__(self, parent, value: int = 1, width: int = 7, **options):
+    def __init__(self, parent, value: int = 1, width: int = 6,
+                 on_enter: Optional[Callable[[], object]] = None, **options):
         self.variable = tk.StringVar(parent, str(value))
         check = (parent.register(_digits_only), "%P")
         super().__init__(parent, from_=1, to=65535, increment=1, width=width,
                          textvariable=self.variable, validate="key",
                          validatecommand=check, **options)
+        tip(self, PORT_TIP)
+        if on_enter is not None:
+            on_return(self, on_enter)
 
     def get_port(self) -> int:
         return parse_port(self.variable.get())
@@ -57,11 +65,14 @@ class HostPortField(ttk.Frame):
     """
 
     def __init__(self, parent, host: str = "127.0.0.1", port: int = 1,
-                 presets: Optional[Dict[str, str]] = None, host_width: int = 26):
+                 presets: Optional[Dict[str, str]] = None, host_width: int = 26,
+                 on_enter: Optional[Callable[[], object]] = None,
+                 host_tip: str = "The computer to connect to: a name (time.nist.gov) or an "
+                                 "IP address (127.0.0.1 is this computer)."):
         super().__init__(parent)
         self.presets: Dict[str, str] = dict(presets or {})
         # packed port first, so a narrow window shrinks the host box, never the port
-        self.port_box = PortBox(self, value=port)
+        self.port_box = PortBox(self, value=port, on_enter=on_enter)
         self.port_box.pack(side="right", padx=(style.SMALL_PAD, 0))
         ttk.Label(self, text="Port:").pack(side="right")
         ttk.Label(self, text="Host:").pack(side="left")
@@ -70,6 +81,9 @@ class HostPortField(ttk.Frame):
                                      values=list(self.presets), width=host_width)
         self.host_box.pack(side="left", fill="x", expand=True,
                            padx=(style.SMALL_PAD, style.PAD))
+        tip(self.host_box, host_tip)
+        if on_enter is not None:
+            on_return(self.host_box, on_enter)
 
     def label_for(self, host: str) -> str:
         for label, preset_host in self.presets.items():
@@ -99,6 +113,16 @@ class HostPortField(ttk.Frame):
 
     def set_enabled(self, enabled: bool) -> None:
         set_enabled(self, enabled)
+
+
+def on_return(widget: tk.Misc, action: Callable[[], object]) -> None:
+    """Enter (and the keypad's Enter) in ``widget`` runs ``action``."""
+    def run(_event=None):
+        action()
+        return "break"
+
+    for sequence in ("<Return>", "<KP_Enter>"):
+        widget.bind(sequence, run, add="+")
 
 
 def set_enabled(widget: tk.Misc, enabled: bool, skip: Iterable[tk.Misc] = ()) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 import tkinter as tk
 from tkinter import filedialog, ttk
+from tkinter import font as tkfont
 from typing import Iterable, List, Optional
 
 from labsuite.net.events import Event, Kind
 
 from .. import style
+from ..look import follow_look, palette_of
+from .tooltip import tips
 
 #: Oldest lines are trimmed beyond this, so a long session cannot eat the memory.
 MAX_LINES = 5000
@@ -26,7 +29,8 @@ class LogView(ttk.Frame):
     """A scrolling log with Clear and Save… buttons.
 
     It follows new lines unless the student has scrolled up to read something, and it
-    inserts each batch of events with one Tk call.
+    inserts each batch of events with one Tk call. ``height`` is the fewest lines it
+    shows: its pane never gets smaller than that.
     """
 
     def __init__(self, parent, title: str = "Log", max_lines: int = MAX_LINES,
@@ -43,25 +47,21 @@ class LogView(ttk.Frame):
 
         body = ttk.Frame(self)
         body.pack(side="top", fill="both", expand=True)
-        self.text = tk.Text(body, height=height, wrap="none", font="TkFixedFont",
-                            background=style.TEXT_BACKGROUND, relief="flat",
-                            borderwidth=1, highlightthickness=1, padx=6, pady=4,
+        self.body = body
+        # prose wraps at words; a wrapped line hangs under the text, after the time stamp
+        self.text = tk.Text(body, height=height, width=20, wrap="word", font="TkFixedFont",
+                            relief="flat", borderwidth=0, highlightthickness=1, padx=6, pady=4,
                             undo=False)
         vertical = ttk.Scrollbar(body, orient="vertical", command=self._scrollbar_moved)
-        horizontal = ttk.Scrollbar(body, orient="horizontal", command=self.text.xview)
-        self.text.configure(yscrollcommand=vertical.set, xscrollcommand=horizontal.set)
+        self.text.configure(yscrollcommand=vertical.set)
         self.text.grid(row=0, column=0, sticky="nsew")
         vertical.grid(row=0, column=1, sticky="ns")
-        horizontal.grid(row=1, column=0, sticky="ew")
         body.rowconfigure(0, weight=1)
         body.columnconfigure(0, weight=1)
-
-        self.text.tag_configure("time", foreground=style.MUTED_COLOUR)
-        self.text.tag_configure("source", foreground=style.MUTED_COLOUR)
-        self.text.tag_configure("error", foreground=style.ERROR_COLOUR)
-        self.text.tag_configure("result", foreground=style.RESULT_COLOUR)
-        self.text.tag_configure("muted", foreground=style.MUTED_COLOUR)
         self.text.configure(state="disabled")
+        follow_look(self, self._restyle)
+        tips(self.clear_button, "Empty this view (save it first to keep it).",
+             self.save_button, "Save everything in this view to a text file.")
         #: Follow new lines; off while the student has scrolled up to read.
         self.following = True
         self._pending: List[tuple] = []
@@ -72,6 +72,11 @@ class LogView(ttk.Frame):
                            add="+")
         self.text.bind("<Configure>", lambda _event: self.following and self.text.see("end"),
                        add="+")
+
+    def _restyle(self) -> None:
+        style.colour_tags(self.text, palette_of(self))
+        indent = tkfont.nametofont("TkFixedFont", root=self).measure(stamp(0) + "  ")
+        self.text.tag_configure("line", lmargin2=indent)
 
     # -- adding lines -----------------------------------------------------------------
     def append_events(self, events: Iterable[Event]) -> None:
@@ -114,7 +119,7 @@ class LogView(ttk.Frame):
             chunks += [stamp(moment) + "  ", "time"]
             if source:
                 chunks += [f"[{source}] ", "source"]
-            chunks += [" ".join(str(text).splitlines()) + "\n", tag or ()]
+            chunks += [" ".join(str(text).splitlines()) + "\n", (tag, "line") if tag else "line"]
         self.text.configure(state="normal")
         try:
             self.text.insert("end", *chunks)

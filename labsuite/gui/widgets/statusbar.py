@@ -9,7 +9,8 @@ from labsuite.net import addresses as net_addresses
 from labsuite.net import ports
 
 from .. import style
-from .panels import copy_text
+from .panels import WrapLabel, copy_text
+from .tooltip import tip
 
 ONLY_THIS_COMPUTER = f"only this computer ({ports.LOCAL_ONLY})"
 #: More addresses than this would not fit on one line; Copy still copies them all.
@@ -25,12 +26,15 @@ class StatusBar(ttk.Frame):
         super().__init__(parent, style="Status.TFrame", padding=(style.PAD, style.SMALL_PAD))
         self.host_name = host_name if host_name is not None else _safe(net_addresses.host_name, "?")
         self.addresses = addresses
-        self.label = ttk.Label(self, text=self.describe())
+        self.label = WrapLabel(self, text=self.describe())
         self.label.pack(side="left", fill="x", expand=True)
         self.copy_button = ttk.Button(self, text="Copy", width=6, command=self.copy)
         self.copy_button.pack(side="right")
+        tip(self.copy_button, "Copy this computer's name and addresses, ready to paste in a "
+                              "chat or an e-mail to a lab partner.")
         self.copied_label = ttk.Label(self, text="", style="Muted.TLabel")
         self.copied_label.pack(side="right", padx=style.PAD)
+        self._said = None
 
     @staticmethod
     def look_up() -> List[str]:
@@ -55,13 +59,27 @@ class StatusBar(ttk.Frame):
                 where += f" (+{len(self.addresses) - SHOWN_ADDRESSES} more)"
         return f"This computer: {self.host_name}    Other lab machines can reach it at: {where}"
 
+    def say(self, text: str, seconds: float = 4.0) -> None:
+        """A short note at the right (e.g. "That is the largest size that fits")."""
+        self.copied_label.configure(text=text)
+        if self._said is not None:
+            self.after_cancel(self._said)
+        self._said = self.after(int(seconds * 1000), self._unsay)
+
+    def _unsay(self) -> None:
+        self._said = None
+        if self.copied_label.winfo_exists():
+            self.copied_label.configure(text="")
+
+    @property
+    def note(self) -> str:
+        return str(self.copied_label.cget("text"))
+
     def copy(self) -> str:
         """Put the name and every address on the clipboard, ready to paste in a chat."""
         text = f"{self.host_name}: {self.reachable_at()}"
         copy_text(self, text)
-        self.copied_label.configure(text="Copied")
-        self.after(2000, lambda: self.copied_label.winfo_exists() and
-                   self.copied_label.configure(text=""))
+        self.say("Copied", 2.0)
         return text
 
 
