@@ -1,11 +1,13 @@
-"""The command line's "check my program": ``labsuite check KIND HOST PORT``.
+"""The command line's "check my program": ``labsuite check KIND HOST PORT`` for a server,
+``labsuite check KIND-client -- COMMAND ...`` for a client.
 
-Runs every check of KIND against the student's server and prints one line per check as
-it finishes (a failure adds what happened and a hint), then a summary; ``--json`` prints
-one JSON object instead, ``--junit FILE`` and ``--html FILE`` also write the report for a
-CI pipeline or a teacher. Exit status 0 when every required check passed, 1 when one
-failed (an unreachable server is the failed first check), 2 for a usage error.
-``labsuite check KIND-client -- COMMAND ...`` (a student's client) comes later.
+Runs every check of KIND and prints one line per check as it finishes (a failure adds
+what happened and a hint), then a summary; ``--json`` prints one JSON object instead,
+``--junit FILE`` and ``--html FILE`` also write the report for a CI pipeline or a teacher.
+A server is checked where it runs. A client's COMMAND is run against labsuite's own
+reference servers, one per check on a free loopback port, with ``{host}`` and ``{port}``
+(and ``{name}``) in its words replaced. Exit status 0 when every required check passed,
+1 when one failed (an unreachable server is the failed first check), 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -15,32 +17,39 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from labsuite.protocols.check.model import CLIENT_KINDS, SERVER_KINDS, specs_for
 
+KINDS = SERVER_KINDS + CLIENT_KINDS
 USAGE = ("labsuite check KIND HOST PORT [--json] [--junit FILE] [--html FILE] [--timeout S] [-v]\n"
-         "       labsuite check KIND-client [--json] [--junit FILE] -- COMMAND ...")
-KINDS_HELP = (f"KIND: {' | '.join(SERVER_KINDS)}, or {' | '.join(CLIENT_KINDS)} "
-              "(clients: later)")
+         "       labsuite check KIND-client [--json] [--junit FILE] [--html FILE] [--timeout S] "
+         "[-v] -- COMMAND ...")
+KINDS_HELP = f"KIND: {' | '.join(SERVER_KINDS)}; KIND-client: {' | '.join(CLIENT_KINDS)}"
+CLIENT_HELP = ("For a client, labsuite starts its own reference server on a free port for each "
+               "check, runs COMMAND (never through a shell) with {host}, {port} and, for chat, "
+               "{name} replaced in its words, types into it as a student would and judges what "
+               "it sends and prints, e.g. labsuite check echo-client -- python3 "
+               "my_echo_client.py {host} {port}")
 
 
 def add_commands(commands) -> None:
     """Add ``check`` to the subcommands."""
     check = commands.add_parser(
-        "check", help="check a server you wrote: a checklist that explains every failure",
+        "check", help="check a server or a client you wrote: a checklist that explains every "
+                      "failure",
         usage=USAGE,
         description="Check a program you wrote: run every check of KIND against your server "
-                    "at HOST PORT and explain each failure. " + KINDS_HELP + ".",
+                    f"at HOST PORT, or of KIND-client against your client, and explain each "
+                    f"failure. {KINDS_HELP}. {CLIENT_HELP}.",
         epilog="Exit status: 0 when every required check passed, 1 when one failed "
                "(also when nothing answers at HOST PORT), 2 for a usage error.")
-    check.add_argument("kind", choices=SERVER_KINDS + CLIENT_KINDS, metavar="KIND",
-                       help="what to check (see above)")
     add_report_options(check)
-    # HOST PORT (or "-- COMMAND ...") and options after KIND: parsed by run_check, so that
-    # a client's own options after "--" never reach this parser
-    check.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    check.set_defaults(handler=run_check)
+    # KIND and all after it, read by run_check: argparse keeps a "--" only inside a
+    # REMAINDER, and a client's own options after "--" must never reach a parser
+    check.add_argument("words", nargs=argparse.REMAINDER, metavar="KIND ...",
+                       help="what to check (see above), then HOST PORT or -- COMMAND ...")
+    check.set_defaults(handler=run_check, check_parser=check)
 
 
 def add_report_options(parser: argparse.ArgumentParser,
@@ -60,43 +69,54 @@ def add_report_options(parser: argparse.ArgumentParser,
                              "explanation, hint and transcript")
     parser.add_argument("--timeout", type=positive_seconds, metavar="S",
                         default=given.get("timeout", DEFAULT_TIMEOUT),
-                        help="seconds each step may wait for the server "
+                        help="seconds each step may wait for the server or the client "
                              f"(default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("-v", "--verbose", action="store_true", default=given.get("verbose", False),
-                        help="also print what was sent and received for each check that failed")
+                        help="also print what was sent, received and printed for each check "
+                             "that failed")
 
 
 def run_check(args) -> int:
-    from labsuite.cli import EXIT_USAGE
+    kind, words = kind_and_words(args)
+    parser = target_parser(args, kind)
+    if kind in CLIENT_KINDS:
+        options, command = client_words(parser, words)
+        return check_client(kind, command, options, parser)
+    if "--" in words:
+        parser.error("checking a server takes HOST PORT, not a command after --")
+    return check_server(kind, parser.parse_args(words))
 
-    words = list(args.rest)
-    command: List[str] = []
+
+def kind_and_words(args) -> Tuple[str, List[str]]:
+    """KIND, and the words after it; a usage error (exit 2) when KIND is missing or unknown."""
+    words = list(args.words)
+    if words[:1] == ["--"]:
+        words = words[1:]
+    if not words:
+        args.check_parser.error("the following arguments are required: KIND")
+    if words[0] not in KINDS:
+        args.check_parser.error(f"argument KIND: invalid choice: {words[0]!r} (choose from "
+                                f"{', '.join(KINDS)})")
+    return words[0], words[1:]
+
+
+def client_words(parser: argparse.ArgumentParser,
+                 words: List[str]) -> Tuple[argparse.Namespace, List[str]]:
+    """The options before ``--`` and the client's command after it (with no ``--``, what
+    the options leave over)."""
     if "--" in words:
         split = words.index("--")
-        words, command = words[:split], words[split + 1:]
-    parser = target_parser(args)
-    if args.kind in CLIENT_KINDS:
-        # argparse drops a "--" that comes right after KIND: what is left is the command
-        _options, extra = parser.parse_known_args(words)
-        if not (command or extra):
-            parser.error("give the client to check after --, e.g. -- python my_client.py")
-        server_kind = args.kind[:-len("-client")]
-        print(f"labsuite: checking clients ({args.kind}) is not available yet; this version "
-              f"checks servers (labsuite check {server_kind} HOST PORT).", file=sys.stderr)
-        return EXIT_USAGE
-    if command:
-        parser.error("checking a server takes HOST PORT, not a command after --")
-    options = parser.parse_args(words)
-    return check_server(args.kind, options)
+        return parser.parse_args(words[:split]), words[split + 1:]
+    return parser.parse_known_args(words)
 
 
-def target_parser(args) -> argparse.ArgumentParser:
+def target_parser(args, kind: str) -> argparse.ArgumentParser:
     """The parser for what follows KIND: HOST PORT for a server, options for both."""
     from labsuite.cli import connect_port, host_name
 
-    parser = argparse.ArgumentParser(prog=f"labsuite check {args.kind}", usage=USAGE,
-                                     description=f"Check {args.kind}. {KINDS_HELP}.")
-    if args.kind in SERVER_KINDS:
+    parser = argparse.ArgumentParser(prog=f"labsuite check {kind}", usage=USAGE,
+                                     description=f"Check {kind}. {KINDS_HELP}.")
+    if kind in SERVER_KINDS:
         parser.add_argument("host", type=host_name, help="where your server runs, e.g. 127.0.0.1")
         parser.add_argument("port", type=connect_port, help="the port it listens on")
     add_report_options(parser, args)
@@ -104,9 +124,34 @@ def target_parser(args) -> argparse.ArgumentParser:
 
 
 def check_server(kind: str, options) -> int:
-    from labsuite.cli import EXIT_NETWORK, EXIT_OK, EXIT_USAGE
     from labsuite.net.check.runner import CheckRun
-    from labsuite.net.events import Kind, format_address
+    from labsuite.net.events import format_address
+
+    return print_report(
+        kind, format_address((options.host, options.port)), options,
+        lambda show: CheckRun(kind, options.host, options.port, timeout=options.timeout,
+                              on_event=show))
+
+
+def check_client(kind: str, words: List[str], options, parser: argparse.ArgumentParser) -> int:
+    from labsuite.net.check.runner import ClientCheckRun
+    from labsuite.net.check.student import CommandProblem, prepare_command
+
+    try:
+        command = prepare_command(words, kind)
+    except CommandProblem as problem:
+        parser.error(str(problem))
+    return print_report(kind, command.text, options,
+                        lambda show: ClientCheckRun(kind, command, timeout=options.timeout,
+                                                    on_event=show))
+
+
+def print_report(kind: str, target: str, options, make_run: Callable) -> int:
+    """Run ``make_run(on_event)`` (a CheckRun or ClientCheckRun), printing each check as it
+    finishes (with --json, the whole report at the end); write the report files; return
+    the exit status."""
+    from labsuite.cli import EXIT_NETWORK, EXIT_OK, EXIT_USAGE
+    from labsuite.net.events import Kind
     from labsuite.protocols.check import report as render
 
     marks = render.marks_for(getattr(sys.stdout, "encoding", None))
@@ -117,10 +162,8 @@ def check_server(kind: str, options) -> int:
             print("\n".join(render.outcome_lines(event.result, marks, options.verbose)), flush=True)
 
     if not quiet:
-        target = format_address((options.host, options.port))
         print(render.heading(kind, target, len(specs_for(kind))), flush=True)
-    run = CheckRun(kind, options.host, options.port, timeout=options.timeout, on_event=show)
-    report = run.run()
+    report = make_run(show).run()
     if quiet:
         print(json.dumps(render.report_dict(report), indent=2))
     else:

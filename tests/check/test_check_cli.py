@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from labsuite.protocols.check.model import specs_for
-from tests.check.programs import StudentProgram
+from tests.check.programs import StudentProgram, client_command
 from tests.support import ServerProcess, closed_port, run_cli
 
 pytestmark = pytest.mark.timeout(60)
@@ -125,16 +125,66 @@ def test_usage_errors_exit_2(args, words):
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-@pytest.mark.parametrize("args", [
-    ("echo-client", "--", "python", "my_client.py"),
-    ("chat-client", "--json", "--", "python", "my_client.py", "--port", "9000"),
-    ("--json", "web-client", "--", "python", "get.py"),
+def test_a_passing_client_prints_a_line_per_check_and_exits_0():
+    command = client_command("echo_correct")
+    result = check_cli("echo-client", "--", *command)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    shown = " ".join(command)
+    assert lines[0] == f'Checking the echo client "{shown}" (2 checks)'
+    assert lines[1:-1] == [f"\u2713 {spec.title}  [{spec.id}]" for spec in specs_for("echo-client")]
+    assert lines[-1] == f'Passed: the echo client "{shown}": all 2 checks passed.'
+    assert result.stderr == ""
+
+
+def test_a_failing_client_explains_with_its_traceback_and_exits_1():
+    result = check_cli("daytime-client", "-v", "--timeout", "2", "--",
+                       *client_command("daytime_paper"))
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    failed = lines.index("\u2717 Prints them when the reply arrives in pieces  [pieces]")
+    assert lines[failed + 1].startswith("    The server sent its reply a few bytes at a time")
+    assert "        IndexError: list index out of range" in lines
+    assert "What was sent:" in result.stdout and " stderr: Traceback" in result.stdout
+    assert " server: \\n" in result.stdout  # the first piece, escaped
+    assert lines[-1].startswith("Not passed yet: ")
+
+
+def test_json_for_a_client_and_its_own_options_pass_through(tmp_path):
+    junit = tmp_path / "results.xml"
+    result = check_cli("--json", "chat-client", "--junit", str(junit), "--timeout", "1", "--",
+                       *client_command("chat_no_private"), "--json", "-v")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["kind"] == "chat-client" and data["target"].endswith(
+        "chat_no_private.py {host} {port} --json -v")
+    assert [c["id"] for c in data["checks"]] == [s.id for s in specs_for("chat-client")]
+    assert {c["id"] for c in data["checks"] if c["passed"] is False} == {"private"}
+    sides = {entry["from"] for check in data["checks"] for entry in check["transcript"]}
+    assert {"typed", "client", "server", "printed", "checker", "note"} <= sides
+    started = data["checks"][0]["transcript"][0]["text"]
+    assert started.startswith("started the client: ") and started.endswith(" --json -v")
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures")) == ("6", "1")
+    assert suite.get("name").startswith("labsuite check chat-client ")
+
+
+@pytest.mark.parametrize("args, words", [
+    (("echo-client", "--", "python3", "my_client.py", "{host}"), "your command has no {port}"),
+    (("chat-client", "--", "python3", "my_client.py"), "put {port} (and {host}) where they go"),
+    (("web-client", "--", "python3", "get.py", "{port}"), "invalid choice: 'web-client'"),
+    (("echo-client", "--", "no-such-program-here", "{port}"),
+     "cannot run 'no-such-program-here': there is no such program"),
+    (("echo-client", "--", "python3", "no_such_file.py", "{host}", "{port}"),
+     "there is no file 'no_such_file.py'"),
+    (("echo-client", "--bogus", "--", "python3", "x.py", "{port}"), "unrecognized arguments"),
+    (("echo-client", "--"), "give the client to check after --"),
+    ((), "the following arguments are required: KIND"),
 ])
-def test_client_checks_are_announced_for_later(args):
+def test_client_usage_errors_exit_2(args, words):
     result = check_cli(*args)
-    assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.startswith("labsuite: checking clients (")
-    assert "not available yet" in result.stderr
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
 
 
 def test_options_may_come_before_the_kind(echo_server):

@@ -10,8 +10,8 @@ from labsuite.protocols import chat as protocol
 from labsuite.protocols.check import chat, daytime, echo, web
 from labsuite.protocols.check.model import (CATALOGUE, CHECKER, CLIENT_KINDS, NOTE, SERVER,
                                             SERVER_KINDS, CheckSpec, Outcome, Report,
-                                            TranscriptLog, Verdict, escape_bytes, fail, ok,
-                                            quoted, skip, specs_for)
+                                            TranscriptLog, Verdict, describe, escape_bytes,
+                                            fail, ok, quoted, skip, specs_for)
 from labsuite.protocols.daytime import format_nist, format_rfc867
 
 pytestmark = pytest.mark.timeout(30)
@@ -26,8 +26,8 @@ def prefixes(data: bytes):
 
 # -- the catalogue ----------------------------------------------------------------------------
 def test_every_kind_has_its_checks_in_order_with_unique_ids():
-    assert tuple(CATALOGUE) == SERVER_KINDS
-    assert CLIENT_KINDS == ("daytime-client", "echo-client", "chat-client", "web-client")
+    assert tuple(CATALOGUE) == SERVER_KINDS + CLIENT_KINDS
+    assert CLIENT_KINDS == ("daytime-client", "echo-client", "chat-client")
     for kind, specs in CATALOGUE.items():
         ids = [spec.id for spec in specs]
         assert len(ids) == len(set(ids)), kind
@@ -45,13 +45,17 @@ def test_the_ids_named_by_the_interface_exist():
                  "vanish", "many-clients"},
         "web": {"connects", "get-root", "status-line", "content-length", "content-type",
                 "not-found", "head", "traversal", "survives-garbage", "two-clients-at-once"},
+        "daytime-client": {"prints-time", "pieces"},
+        "echo-client": {"prints-echo", "pieces"},
+        "chat-client": {"sends-add", "shows-messages", "merged-lines", "split-line", "private",
+                        "sends-quit"},
     }
     for kind, ids in wanted.items():
         assert {spec.id for spec in specs_for(kind)} == ids
 
 
 def test_an_unknown_kind_is_a_plain_error():
-    with pytest.raises(ValueError, match="choose one of daytime, echo, chat, web"):
+    with pytest.raises(ValueError, match="choose one of daytime, echo, chat, web, daytime-client"):
         specs_for("poker")
 
 
@@ -84,6 +88,13 @@ def test_counts_and_headline():
     assert optional_only.headline().endswith("1 of 2 checks passed, 1 failed (only optional "
                                              "checks failed).")
     assert [o.status for o in done.outcomes] == ["passed", "failed", "skipped"]
+
+
+def test_a_client_report_names_the_command():
+    run = Report("echo-client", "python3 echo.py {host} {port}", (Outcome.of(REQUIRED, ok("x")),))
+    assert run.headline() == ('the echo client "python3 echo.py {host} {port}": '
+                              "all 1 checks passed.")
+    assert describe("chat-client") == "the chat client" and describe("web") == "the web server"
 
 
 def test_an_outcome_takes_the_verdicts_fields():

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import socket
+import threading
 from datetime import datetime, timezone
 
 import pytest
 
-from labsuite.net.check.reference import (MERGED, PIECES, Pacing, ReferenceChat,
-                                          ReferenceDaytime, ReferenceEcho)
+from labsuite.net.check.reference import (CLIENT, CLOSED, MERGED, OPENED, PIECES, SERVER, Pacing,
+                                          ReferenceChat, ReferenceDaytime, ReferenceEcho)
 from labsuite.protocols.daytime import decode_daytime, parse_daytime
 from tests.support import ChatPeer
 
@@ -42,15 +43,66 @@ def segments(sock, until_closed=True, count=None, timeout=5.0):
             return pieces
 
 
+class Heard:
+    """A reference server's ``on_record``: every exchange as it is recorded, to wait on."""
+
+    def __init__(self, server):
+        self.exchanges = []
+        self._changed = threading.Condition()
+        server.on_record = self
+
+    def __call__(self, exchange):
+        with self._changed:
+            self.exchanges.append(exchange)
+            self._changed.notify_all()
+
+    def wait_for(self, condition, timeout=5.0):
+        with self._changed:
+            assert self._changed.wait_for(lambda: condition(self.exchanges), timeout), \
+                self.exchanges
+
+
 def test_daytime_in_pieces_is_a_nist_line_then_the_close(started):
-    server = started(ReferenceDaytime(pacing=PIECES))
+    server = ReferenceDaytime(pacing=PIECES)
+    heard = Heard(server)
+    started(server)
     with socket.create_connection(server.address) as sock:
         pieces = segments(sock)
     reply = b"".join(pieces)
     assert len(pieces) > 5 and all(len(piece) <= PIECES.piece for piece in pieces)
     reading = parse_daytime(decode_daytime(reply), datetime.now(timezone.utc))
     assert reading.format == "nist" and reading.server_utc is not None
-    assert [e.sender for e in server.transcript()] == ["server"]
+    heard.wait_for(lambda exchanges: exchanges[-1].sender == CLOSED)
+    transcript = server.transcript()
+    assert [e.sender for e in transcript] == [OPENED] + [SERVER] * len(pieces) + [CLOSED]
+    assert [e.data for e in transcript[1:-1]] == pieces  # recorded as sent: piece by piece
+
+
+def test_each_exchange_is_announced_as_it_is_recorded(started):
+    server = ReferenceEcho()
+    heard = Heard(server)
+    started(server)
+    with socket.create_connection(server.address) as sock:
+        port = sock.getsockname()[1]
+        sock.sendall(b"ping\n")
+        assert b"".join(segments(sock, count=1)) == b"ping\n"
+    heard.wait_for(lambda exchanges: len(exchanges) >= 4)
+    assert [(e.sender, e.data) for e in heard.exchanges] == [
+        (OPENED, b""), (CLIENT, b"ping\n"), (SERVER, b"ping\n"), (CLOSED, b"")]
+    assert heard.exchanges[0].note == f"127.0.0.1:{port}"
+    assert heard.exchanges[-1].note == "the client closed the connection"
+    assert heard.exchanges == server.transcript()
+
+
+@pytest.mark.parametrize("pacing", [MERGED, PIECES], ids=["merged", "pieces"])
+def test_what_is_held_back_still_arrives_before_the_close(started, pacing):
+    """QUIT: the server queues LEFT and GOODBYE and closes; a paced connection sends
+    them all, then closes (it once closed at once and dropped them)."""
+    server = started(ReferenceChat(pacing=pacing))
+    with socket.create_connection(server.address) as sock:
+        sock.sendall(b"ADD cool cat\nQUIT\n")
+        data = b"".join(segments(sock))
+    assert data == b"NEW cool cat\nLEFT cool cat\nGOODBYE\n"
 
 
 def test_echo_in_pieces_comes_back_whole_and_in_order(started):

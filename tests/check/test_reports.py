@@ -71,10 +71,22 @@ def test_the_marks_fall_back_to_words_when_the_terminal_cannot_show_them(encodin
 def test_heading_and_summary():
     assert render.heading("echo", "127.0.0.1:8007", 8) == \
         "Checking the echo server at 127.0.0.1:8007 (8 checks)"
+    assert render.heading("chat-client", "python3 chat.py {host} {port}", 6) == \
+        'Checking the chat client "python3 chat.py {host} {port}" (6 checks)'
     summary = render.summary_line(sample())
     assert summary.startswith("Not passed yet: the web server at 127.0.0.1:8080: 1 of 4 checks")
     passing = Report("echo", "h:1", (Outcome.of(CheckSpec("a", "A"), ok("fine")),))
     assert render.summary_line(passing) == "Passed: the echo server at h:1: all 1 checks passed."
+
+
+def test_an_explanation_of_several_lines_keeps_its_lines_indented():
+    crash = Outcome.of(CheckSpec("pieces", "Pieces"),
+                       fail("It crashed:\n    Traceback\n    IndexError: x", "Fix it."))
+    assert render.outcome_lines(crash, render.ASCII_MARKS) == [
+        "FAIL Pieces  [pieces]", "    It crashed:", "        Traceback", "        IndexError: x",
+        "    Hint: Fix it."]
+    page = render.html_report(Report("echo-client", "c", (crash,)))
+    assert '<p class="explanation">It crashed:\n    Traceback\n' in page  # shown as lines
 
 
 # -- JSON ----------------------------------------------------------------------------------

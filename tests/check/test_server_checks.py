@@ -23,6 +23,7 @@ from labsuite.net.web import WebServer
 from labsuite.protocols.check.model import Outcome, Report, specs_for
 from tests.check.programs import StudentProgram, names
 from tests.net.conftest import started  # noqa: F401  (a fixture)
+from tests.check.verdicts import assert_causes, assert_fails_exactly, statuses
 from tests.support import UNRESOLVABLE_HOST, Recorder, closed_port
 
 pytestmark = pytest.mark.timeout(60)
@@ -94,20 +95,6 @@ def check(kind: str, port: int, timeout: float = TIMEOUT, **options) -> Report:
     return CheckRun(kind, HOST, port, timeout=timeout, **options).run()
 
 
-def statuses(report: Report) -> dict:
-    return {outcome.spec.id: outcome.passed for outcome in report.outcomes}
-
-
-def assert_fails_exactly(report: Report, failing: set) -> None:
-    assert [o.spec.id for o in report.outcomes] == [s.id for s in specs_for(report.kind)]
-    wrong = {o.spec.id: o.explanation for o in report.outcomes
-             if o.passed is not (o.spec.id not in failing)}
-    assert not wrong, wrong
-    for outcome in report.outcomes:
-        if outcome.passed is False:
-            assert outcome.explanation and outcome.hint, outcome
-
-
 def test_every_program_is_listed():
     found = {name for kind in ("daytime", "echo", "chat", "web") for name in names(kind)}
     assert found == set(EXPECTED)
@@ -123,10 +110,7 @@ def test_each_student_program_fails_exactly_the_checks_of_its_bug(program, site)
     with StudentProgram(program, site) as server:
         report = check(kind_of(program), server.port)
         assert_fails_exactly(report, EXPECTED[program])
-        for outcome in report.outcomes:
-            cause = CAUSES.get((program, outcome.spec.id))
-            if cause:
-                assert cause in outcome.explanation + outcome.hint, outcome
+        assert_causes(report, program, CAUSES)
         if program in DIES:
             server.proc.wait(10)  # the bug ended the whole program, as it would in class
             assert "Traceback" in server.stderr
@@ -359,5 +343,5 @@ def test_stop_abandons_a_run_promptly():
 def test_a_kind_without_checks_is_a_programming_error():
     with pytest.raises(ValueError):
         CheckRun("poker", HOST, 1)
-    with pytest.raises(ValueError, match="not available yet"):
+    with pytest.raises(ValueError, match="checks a client: use ClientCheckRun"):
         CheckRun("echo-client", HOST, 1)

@@ -182,6 +182,10 @@ class CheckContext:
         for probe in self._probes:
             probe.close()
 
+    def entries(self):
+        """The check's transcript."""
+        return self.transcript.entries()
+
 
 class Probe:
     """One connection: bytes sent and received, recorded in the check's transcript."""

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import Deque, Dict, List, Optional, Sequence, Tuple
 
 SERVER_KINDS = ("daytime", "echo", "chat", "web")
-#: Checks of a student's *client* (labsuite runs the reference server): a later task.
-CLIENT_KINDS = tuple(f"{kind}-client" for kind in SERVER_KINDS)
+#: Checks of a student's *client*: labsuite runs a reference server and the client's command.
+CLIENT_KINDS = ("daytime-client", "echo-client", "chat-client")
 
-#: Who said something in a transcript.
+#: Who said something in a transcript. A client check also has what the client sent
+#: (CLIENT), what was typed into it (TYPED) and what it printed (PRINTED, ERRORS).
 CHECKER, SERVER, NOTE = "checker", "server", "note"
+CLIENT, TYPED, PRINTED, ERRORS = "client", "typed", "printed", "stderr"
 
 #: How many bytes of one transfer a transcript keeps (the size is always kept).
 PREVIEW_BYTES = 240
@@ -232,7 +234,7 @@ class Report:
         """One line: "the echo server at 127.0.0.1:8007: 6 of 8 checks passed, 1 failed"."""
         counts = self.counts()
         total = len(self.outcomes)
-        what = f"{describe(self.kind)} at {self.target}"
+        what = subject(self.kind, self.target)
         if counts["passed"] == total:
             return f"{what}: all {total} checks passed."
         parts = [f"{counts['passed']} of {total} checks passed"]
@@ -246,6 +248,13 @@ def describe(kind: str) -> str:
     if kind.endswith("-client"):
         return f"the {kind[:-len('-client')]} client"
     return f"the {kind} server"
+
+
+def subject(kind: str, target: str) -> str:
+    """'the echo server at 127.0.0.1:8007', 'the echo client "python3 echo.py {host} {port}"'."""
+    if kind in CLIENT_KINDS:
+        return f'{describe(kind)} "{target}"'
+    return f"{describe(kind)} at {target}"
 
 
 # -- the catalogue ----------------------------------------------------------------------------
@@ -290,6 +299,22 @@ CATALOGUE: Dict[str, Tuple[CheckSpec, ...]] = {
         CheckSpec("two-clients-at-once", "Serves a second client while the first stays connected"),
         CheckSpec("survives-garbage", "Keeps serving after garbage and a huge request line",
                   risky=True),
+    ),
+    "daytime-client": (
+        CheckSpec("prints-time", "Prints the date and time the server sent"),
+        CheckSpec("pieces", "Prints them when the reply arrives in pieces"),
+    ),
+    "echo-client": (
+        CheckSpec("prints-echo", "Prints the echo of each line typed"),
+        CheckSpec("pieces", "Prints each echo whole, once, when it arrives in pieces"),
+    ),
+    "chat-client": (
+        CheckSpec("sends-add", "Joins the room with ADD and the name typed"),
+        CheckSpec("shows-messages", "Shows another member's message and sends a typed line"),
+        CheckSpec("merged-lines", "Shows every line when several arrive together"),
+        CheckSpec("split-line", "Shows a line that arrives in pieces whole, once"),
+        CheckSpec("private", "Shows a private message and sends 'private <name>: text'"),
+        CheckSpec("sends-quit", "Sends QUIT for 'quit' and ends after GOODBYE"),
     ),
 }
 

@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Dict, List, Optional, Sequence
 
-from .model import CHECKER, NOTE, SERVER, Outcome, Report, TranscriptEntry, count, describe
+from .model import NOTE, Outcome, Report, TranscriptEntry, count, subject
 
 Marks = Dict[Optional[bool], str]
 MARKS = {True: "\u2713", False: "\u2717", None: "\u2013"}  # ✓ ✗ –
@@ -33,7 +33,7 @@ def marks_for(encoding: Optional[str]) -> Marks:
 
 # -- terminal lines ---------------------------------------------------------------------------
 def heading(kind: str, target: str, checks: int) -> str:
-    return f"Checking {describe(kind)} at {target} ({count(checks, 'check')})"
+    return f"Checking {subject(kind, target)} ({count(checks, 'check')})"
 
 
 def outcome_lines(outcome: Outcome, marks: Marks = MARKS, transcript: bool = False) -> List[str]:
@@ -41,8 +41,8 @@ def outcome_lines(outcome: Outcome, marks: Marks = MARKS, transcript: bool = Fal
     optional = "" if outcome.spec.required else " (optional)"
     lines = [f"{marks[outcome.passed]} {outcome.spec.title}{optional}  [{outcome.spec.id}]"]
     if outcome.passed is not True:
-        if outcome.explanation:
-            lines.append(INDENT + outcome.explanation)
+        if outcome.explanation:  # a crash's last lines of stderr stay lines, indented
+            lines.extend(INDENT + line for line in outcome.explanation.split("\n"))
         if outcome.hint:
             lines.append(f"{INDENT}Hint: {outcome.hint}")
         if transcript and outcome.transcript:
@@ -164,11 +164,14 @@ table.checks td, table.checks th { border-bottom: 1px solid #ddd; padding: .3em 
        text-align: left; vertical-align: top; }
 section { border: 1px solid #ddd; border-radius: .4em; margin: 1em 0; padding: .8em 1em; }
 .hint { background: #fff8dc; padding: .4em .6em; border-radius: .3em; }
+.explanation { white-space: pre-wrap; }
 table.transcript { border-collapse: collapse; font-family: ui-monospace, monospace;
        font-size: .85em; width: 100%; }
 table.transcript td { padding: .1em .5em; vertical-align: top; white-space: pre-wrap;
        word-break: break-all; }
-tr.checker td.text { color: #0645ad; } tr.server td.text { color: #8b1a1a; }
+tr.checker td.text, tr.typed td.text { color: #0645ad; }
+tr.server td.text { color: #8b1a1a; } tr.client td.text { color: #1a6b1a; }
+tr.printed td.text { color: #222; background: #f4f4f4; } tr.stderr td.text { color: #b35900; }
 tr.note td.text { color: #555; font-style: italic; }
 td.at, td.who { white-space: nowrap; color: #666; }
 """
@@ -185,7 +188,7 @@ def html_report(report: Report, generated: str = "") -> str:
         for o in report.outcomes)
     sections = "".join(_section(outcome) for outcome in report.outcomes)
     when = f"<p>Made {e(generated)} by labsuite check.</p>" if generated else ""
-    title = f"labsuite check: {describe(report.kind)} at {report.target}"
+    title = f"labsuite check: {subject(report.kind, report.target)}"
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{e(title)}</title><style>{_STYLE}</style></head><body>"
@@ -201,7 +204,7 @@ def _section(outcome: Outcome) -> str:
              f'<h2 class="{outcome.status}">{_mark_word(outcome)}: {e(outcome.spec.title)} '
              f"<code>{e(outcome.spec.id)}</code></h2>"]
     if outcome.explanation:
-        parts.append(f"<p>{e(outcome.explanation)}</p>")
+        parts.append(f'<p class="explanation">{e(outcome.explanation)}</p>')
     if outcome.hint:
         parts.append(f'<p class="hint"><b>Hint:</b> {e(outcome.hint)}</p>')
     if outcome.transcript:
@@ -218,7 +221,7 @@ def _section(outcome: Outcome) -> str:
 def _transcript_text(entry: TranscriptEntry) -> str:
     """The escaped text, broken after each ``\\n`` escape so lines read as lines."""
     text = _escape(entry.text)
-    if entry.side in (CHECKER, SERVER):
+    if entry.side != NOTE:
         text = re.sub(r"((?<!\\)(?:\\\\)*\\n)", r"\1<br>", text)
     return text
 

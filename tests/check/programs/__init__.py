@@ -4,6 +4,8 @@ Each ``KIND_*.py`` file is a small server written the way students write them, t
 ``[HOST] PORT`` from the command line and printing ``Listening on HOST:PORT`` once it
 listens: for each kind a correct one and several with one classic bug each (see each
 file's docstring). :class:`StudentProgram` starts one on a free loopback port.
+``clients/KIND_*.py`` are clients written the same way, taking ``HOST PORT``:
+:func:`client_command` is the command ``labsuite check KIND-client`` runs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from tests.support import read_lines_until, stop_process
 
 PROGRAMS = Path(__file__).resolve().parent
+CLIENTS = PROGRAMS / "clients"
 LISTENING = re.compile(r"listening on (\S+):(\d+)", re.IGNORECASE)
 
 
@@ -60,7 +63,17 @@ class StudentProgram:
         self.stop()
 
 
-def names(kind: str) -> list:
+def names(kind: str, folder: Path = PROGRAMS) -> list:
     """The programs of one kind, correct one first."""
-    found = sorted(path.stem for path in PROGRAMS.glob(f"{kind}_*.py"))
+    found = sorted(path.stem for path in folder.glob(f"{kind}_*.py"))
     return sorted(found, key=lambda name: not name.endswith("_correct"))
+
+
+def client_names(kind: str) -> list:
+    """The client programs of one kind ("echo"), correct one first."""
+    return names(kind, CLIENTS)
+
+
+def client_command(name: str) -> list:
+    """``python clients/NAME.py {host} {port}``, as a student would give it."""
+    return [sys.executable, str(CLIENTS / f"{name}.py"), "{host}", "{port}"]
