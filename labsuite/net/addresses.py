@@ -85,3 +85,22 @@ def _resolver_addresses() -> List[InterfaceAddress]:
         if family in (socket.AF_INET, socket.AF_INET6):
             found[sockaddr[0]] = _classify("?", sockaddr[0])
     return sorted(found.values(), key=lambda a: (a.version, not a.shareable, a.address))
+
+
+def local_networks() -> List[ipaddress.IPv4Network]:
+    """This computer's IPv4 networks, so their broadcast addresses can be refused."""
+    try:
+        import ifaddr
+        adapters = ifaddr.get_adapters()
+    except Exception:  # optional knowledge: the fixed rules still apply without it
+        return []
+    networks = []
+    for adapter in adapters:
+        for ip in adapter.ips:
+            if isinstance(ip.ip, str):
+                try:
+                    networks.append(ipaddress.ip_network(f"{ip.ip}/{ip.network_prefix}",
+                                                         strict=False))
+                except ValueError:
+                    pass
+    return networks

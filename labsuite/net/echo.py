@@ -13,14 +13,14 @@ the one server core (:mod:`labsuite.net.core`):
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 import time
-from typing import Dict, List, Optional, Union
+from typing import Dict, Optional, Union
 
 from ..protocols.echo import DropLog, EchoReply, ReplyMatcher, UdpEchoPolicy
 from . import ports
+from .addresses import local_networks
 from .client import StreamClient
 from .core import Connection, SelectorServer
 from .errors import NetError, closed_reason
@@ -107,7 +107,7 @@ class EchoServer(SelectorServer):
 
     def on_start(self) -> None:
         if self.udp and self.udp_policy is None:
-            self.udp_policy = UdpEchoPolicy(local_networks=_local_networks())
+            self.udp_policy = UdpEchoPolicy(local_networks=local_networks())
         self._drops = DropLog()
 
     # -- TCP ----------------------------------------------------------------------------
@@ -177,25 +177,6 @@ class EchoServer(SelectorServer):
         summary = self._drops.flush(time.monotonic())
         if summary:
             self.emit(Kind.INFO, summary)
-
-
-def _local_networks() -> List[ipaddress.IPv4Network]:
-    """This computer's IPv4 networks, so their broadcast addresses can be refused."""
-    try:
-        import ifaddr
-        adapters = ifaddr.get_adapters()
-    except Exception:  # optional knowledge: the fixed rules still apply without it
-        return []
-    networks = []
-    for adapter in adapters:
-        for ip in adapter.ips:
-            if isinstance(ip.ip, str):
-                try:
-                    networks.append(ipaddress.ip_network(f"{ip.ip}/{ip.network_prefix}",
-                                                         strict=False))
-                except ValueError:
-                    pass
-    return networks
 
 
 # -- client ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 
 import pytest
 
+import labsuite
 from labsuite.net import discovery
 from labsuite.net.addresses import InterfaceAddress
 from labsuite.net.discovery import (
@@ -226,7 +227,7 @@ def test_service_types_are_valid_dns_sd_types():
 def test_txt_records_say_what_a_client_needs():
     chat = Announcement("chat", "cool cat's room", 9000, ("10.0.0.5",), computer="lab-pc-12")
     assert chat.name == "cool cat's room on lab-pc-12"
-    assert chat.txt == {"txtvers": "1", "kind": "chat", "version": discovery.__version__,
+    assert chat.txt == {"txtvers": "1", "kind": "chat", "version": labsuite.__version__,
                         "name": "cool cat's room", "computer": "lab-pc-12"}
     web = Announcement("web", "site", 8080, ("10.0.0.5",), computer="pc")
     assert web.txt["path"] == "/"
