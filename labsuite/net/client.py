@@ -18,6 +18,7 @@ import select
 import selectors
 import socket
 import threading
+import time
 from collections import deque
 from typing import Deque, Optional, Tuple
 
@@ -64,9 +65,10 @@ class StreamClient(Service):
     def on_writing(self, data: bytes, item) -> None:
         """The writer is about to send the first byte of a queued item."""
 
-    def on_sent(self, data: bytes, item) -> None:
-        """Part or all of an item went out; by default logged as WROTE."""
-        self.log_transfer(Kind.WROTE, data)
+    def on_sent(self, data: bytes, item, at: float) -> None:
+        """Part or all of an item went out (the send began at ``at``, wall-clock seconds);
+        by default logged as WROTE."""
+        self.log_transfer(Kind.WROTE, data, at=at)
 
     def on_ended(self, why: str) -> None:
         """The server ended the connection (not stop()); by default logged as CLOSED."""
@@ -237,6 +239,7 @@ class StreamClient(Service):
                 if first:
                     self.on_writing(data, item)
                     first = False
+                began = time.time()  # before: the peer may read (and log) it at once
                 try:
                     sent = sock.send(view)
                 except (BlockingIOError, InterruptedError):
@@ -248,7 +251,7 @@ class StreamClient(Service):
                     return "" if self.stopping else \
                         f"The connection ended: {explain(exc, self.host, self.port, 'send')}"
                 if sent or not data:
-                    self.on_sent(bytes(view[:sent]), item)
+                    self.on_sent(bytes(view[:sent]), item, began)
             view = view[sent:]
             if view and not self._wait_writable(sock):
                 return ""  # stopping
@@ -265,10 +268,12 @@ class StreamClient(Service):
         return False
 
     # -- the step log -----------------------------------------------------------------
-    def log_transfer(self, kind: Kind, data: bytes, whole: bool = False) -> None:
-        """"Wrote 16 bytes to 127.0.0.1:8007: Hello" (``whole``: keep all the bytes)."""
+    def log_transfer(self, kind: Kind, data: bytes, whole: bool = False,
+                     at: Optional[float] = None) -> None:
+        """"Wrote 16 bytes to 127.0.0.1:8007: Hello" (``whole``: keep all the bytes;
+        ``at``: when it happened, if not now)."""
         self._on_event(Event(kind, self.source, None, self.peer, None, None, len(data),
-                             data if whole else data[:PREVIEW_BYTES]))
+                             data if whole else data[:PREVIEW_BYTES], time=at))
 
 
 class RoomClient(StreamClient):

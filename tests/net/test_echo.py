@@ -502,6 +502,19 @@ def client_for(started, address, **options):
     return client, events
 
 
+def test_a_write_is_stamped_before_the_peer_can_read_it(started):
+    """Both sides' logs merged by time (the sequence diagram does) show each send before
+    the server read it: the client stamps a write when it begins, not after send()."""
+    server, server_events = serve(started)
+    client, events = client_for(started, server.address)
+    for number in range(50):
+        client.request(f"message {number}\n")
+    sent = [e.time for e in events.of(Kind.WROTE)]
+    read = [e.time for e in server_events.of(Kind.READ)]
+    assert len(sent) == len(read) == 50
+    assert all(wrote <= got for wrote, got in zip(sent, read))
+
+
 def test_client_request_returns_the_echo_with_its_round_trip(started):
     server, _ = serve(started)
     client, events = client_for(started, server.address)
