@@ -32,7 +32,12 @@ from .look import Look
 from .pump import EventPump
 from .settings import Settings
 from .tabs import ChatTab, EchoTab, NetworkTab, TimeTab, WebTab
-from .widgets import Mnemonics, ReadingWindow, StatusBar, Tab, confirm, tip
+from .tabs.check import CheckTab
+from .tabs.poker import PokerTab
+from .widgets import Mnemonics, ReadingWindow, ServerControls, StatusBar, Tab, confirm, tip
+from .widgets.announced import AnnouncedNote
+from .widgets.found import (QUIET_VARIABLE, BrowserFactory, FoundServers, WindowBrowser,
+                            default_browser, network_quiet)
 
 TITLE = "labsuite"
 #: Closing waits at most this long for all services together (they stop in parallel).
@@ -43,6 +48,9 @@ RESERVED_HEIGHT = 100 if sys.platform == "darwin" else 72
 START_WIDTH, START_HEIGHT = 1100, 760
 #: Projector mode goes no larger than this.
 PROJECTOR_LARGEST = 2.5
+#: The setting behind Settings ▸ "Announce my servers on the network" (on by default).
+ANNOUNCE_SETTING = "network.announce"
+ANNOUNCE_LABEL = "Announce my servers on the network"
 
 PACKAGE = Path(__file__).resolve().parents[1]
 ICON_FILES = (PACKAGE.parent / "icons" / "labsuite.png", PACKAGE / "assets" / "icon.png")
@@ -62,9 +70,15 @@ SHORTCUTS = (("Ctrl+Tab, Ctrl+Shift+Tab", "next, previous tab"),
 
 
 class LabSuiteApp:
-    """The whole window. Tabs are attributes (``time_tab``, ``echo_tab``, ...)."""
+    """The whole window. Tabs are attributes (``time_tab``, ``echo_tab``, ...).
 
-    def __init__(self, root: tk.Tk, settings: Optional[Settings] = None):
+    ``discovery`` (default: the process's) is what the announce switch turns on and
+    off; ``browser(on_event)`` builds the window's one search of the network (default:
+    a real Browser, unless LABSUITE_NO_ANNOUNCE keeps this process off the network).
+    """
+
+    def __init__(self, root: tk.Tk, settings: Optional[Settings] = None, discovery=None,
+                 browser: Optional[BrowserFactory] = None):
         self.root = root
         self.settings = settings if settings is not None else Settings.load()
         self.closed = False
@@ -80,6 +94,14 @@ class LabSuiteApp:
         self._before_projector = self.look.scale
         self.show_private = tk.BooleanVar(root, False)  # never remembered: off each start
         self.theme_choice = tk.StringVar(root, self.look.theme_choice)
+        self._discovery = discovery
+        #: LABSUITE_NO_ANNOUNCE: this process sends nothing to the network (the tests).
+        self.quiet = discovery is None and network_quiet()
+        self.announce = tk.BooleanVar(root, bool(self.settings.get(ANNOUNCE_SETTING, True))
+                                      and not self.quiet)
+        if not self.quiet and not self.announce.get():
+            self.discovery.set_announcing(False)  # before any server starts
+        self.found = FoundServers(root)
 
         self.pump = EventPump(root)
         self.pump.start()  # before the tabs: a page may start background work as it is built
@@ -101,13 +123,23 @@ class LabSuiteApp:
         self.chat_tab = ChatTab(self.notebook, self.pump, self.settings,
                                 show_private=self.private_text_shown)
         self.web_tab = WebTab(self.notebook, self.pump, self.settings)
-        self.network_tab = NetworkTab(self.notebook, self.pump, self.settings)
+        self.poker_tab = PokerTab(self.notebook, self.pump, self.settings)
+        self.network_tab = NetworkTab(self.notebook, self.pump, self.settings, found=self.found)
+        self.check_tab = CheckTab(self.notebook, self.pump, self.settings)
+        for tab, kind in ((self.time_tab, "daytime"), (self.echo_tab, "echo"),
+                          (self.web_tab, "web"), (self.chat_tab, "chat")):
+            tab.server.offer_check(kind, self.check_tab.check_server_like)  # before letters
         self.tabs: Dict[str, Tab] = {}
         self.mnemonics = Mnemonics(root, lambda: self.current_tab)
-        for tab in (self.time_tab, self.echo_tab, self.web_tab, self.chat_tab, self.network_tab):
+        for tab in (self.time_tab, self.echo_tab, self.web_tab, self.chat_tab, self.poker_tab,
+                    self.network_tab, self.check_tab):
             self.add_tab(tab)
         self._select_saved_tab()
         self.chat_tab.on_unread_changed = self._show_unread
+        self._offer_found()
+        self.announced = [AnnouncedNote(tab.server, self.why_not_announced)
+                          for tab in self.tabs.values()
+                          if isinstance(getattr(tab, "server", None), ServerControls)]
         self.notebook.bind("<<NotebookTabChanged>>", lambda _event: self._tab_changed(), add="+")
         self._bind_keys()
 
@@ -120,6 +152,9 @@ class LabSuiteApp:
         self._watch_id = root.after(300, self._watch_sizes)
         self.pump.in_background(StatusBar.look_up, self.status.show_addresses,
                                 name="look up addresses")
+        self.browsing = WindowBrowser(root, self.pump, self.found, browser or (
+            None if self.quiet else default_browser))
+        self.browsing.start_when_shown()
 
     # -- tabs -------------------------------------------------------------------------
     def add_tab(self, tab: Tab) -> None:
@@ -144,6 +179,56 @@ class LabSuiteApp:
         index = self.settings.get("window.tab")
         if 0 <= index < len(self.tabs):
             self.notebook.select(index)
+
+    # -- finding each other on the network -----------------------------------------------
+    def _offer_found(self) -> None:
+        """Each client's field lists the servers found for it; "Use it" on the Network
+        tab fills one in and shows its tab."""
+        found, time_tab = self.found, self.time_tab
+        found.offer(self.chat_tab.target, "chat")
+        found.offer(self.poker_tab.target, "poker")
+        found.offer(self.echo_tab.target, "echo")
+        found.offer(time_tab.target, "daytime", "sntp", then=lambda server: time_tab.protocol.set(
+            "sntp" if server.kind == "sntp" else "daytime"))
+        self.web_menu = found.offer_url(self.web_tab.url_entry, self.web_tab.url, "web")
+        found.reveal = self._reveal
+
+    def _reveal(self, widget: tk.Misc) -> None:
+        tab = self._tab_of(widget)
+        if tab is not None:
+            self.notebook.select(tab)
+            self.root.after_idle(widget.focus_set)
+
+    @property
+    def discovery(self):
+        """What announces this window's servers (the process's own unless given)."""
+        if self._discovery is None:
+            from labsuite.net.discovery import default_discovery
+            self._discovery = default_discovery()
+        return self._discovery
+
+    def why_not_announced(self) -> Optional[str]:
+        """None while servers for other computers are announced, else why not."""
+        if self.quiet:
+            return f"Not announced on this network: {QUIET_VARIABLE} is set. Partners type " \
+                   "the address."
+        if not self.announce.get():
+            return (f"Not announced on this network (Settings ▸ {ANNOUNCE_LABEL} is off): "
+                    "partners type the address.")
+        return None
+
+    def set_announcing(self, on: bool) -> None:
+        """The switch: servers for other computers are announced (running ones too) or not."""
+        if self.quiet:
+            self.announce.set(False)
+            return
+        self.announce.set(on)
+        self.discovery.set_announcing(on)
+        for note in self.announced:
+            note.refresh()
+        self.status.say("Your servers for other computers are announced on this network."
+                        if on else "Your servers are no longer announced: partners type "
+                                   "the address.")
 
     def _show_unread(self, count: int) -> None:
         title = self.chat_tab.title + (f" ({count})" if count else "")
@@ -252,6 +337,11 @@ class LabSuiteApp:
         settings.add_checkbutton(
             label="Show private messages in my room's log (to debug my own room)",
             variable=self.show_private, command=self._private_switch_moved, underline=5)
+        settings.add_checkbutton(
+            label=ANNOUNCE_LABEL + (f" (off: {QUIET_VARIABLE} is set)" if self.quiet else ""),
+            variable=self.announce, underline=0,
+            command=lambda: self.set_announcing(bool(self.announce.get())),
+            state="disabled" if self.quiet else "normal")
         menu.add_cascade(label="Settings", menu=settings, underline=6)  # Alt+G
 
         help_menu = tk.Menu(menu, tearoff=False)
@@ -531,6 +621,8 @@ class LabSuiteApp:
                                                          else self.look.scale),
                                      "view.theme": self.look.theme_choice,
                                      "view.projector": bool(self.projector.get())}
+        if not self.quiet:  # a session kept off the network leaves the choice as it was
+            values[ANNOUNCE_SETTING] = bool(self.announce.get())
         if self.root.state() == "normal":
             values["window.geometry"] = self.root.geometry()
         try:
@@ -556,17 +648,19 @@ class LabSuiteApp:
             self.save_settings()
         except Exception as exc:  # settings are a convenience: never block closing
             print(f"labsuite: could not save settings: {exc!r}", file=sys.stderr)
-        stop_all(self.running_services(), STOP_SECONDS)
+        stop_all([*self.running_services(), self.browsing], STOP_SECONDS)
+        self.found.close()
         for tab in self.tabs.values():
             tab.close()
         self.pump.stop()
-        try:  # timers left (layout, tooltips) would fire into a destroyed window
-            for pending in self.root.tk.splitlist(self.root.tk.call("after", "info")):
-                self.root.after_cancel(pending)
+        tcl = self.root.tk
+        try:
+            self.root.destroy()  # deletes every widget's callbacks, pending timers' too
         except tk.TclError:
             pass
-        try:
-            self.root.destroy()
+        try:  # ... so the timers left (layout, tooltips) must not fire into the void
+            for pending in tcl.splitlist(tcl.call("after", "info")):
+                tcl.call("after", "cancel", pending)
         except tk.TclError:
             pass
         # Free the window's Tk objects now, on this thread: left to a later garbage
@@ -604,11 +698,12 @@ def _set_icon(root: tk.Tk) -> None:
                 continue
 
 
-def create_app(settings: Optional[Settings] = None) -> LabSuiteApp:
-    """A new root window with the whole app in it (no main loop: the caller drives it)."""
+def create_app(settings: Optional[Settings] = None, **options) -> LabSuiteApp:
+    """A new root window with the whole app in it (no main loop: the caller drives it);
+    ``options`` go to :class:`LabSuiteApp` (``discovery``, ``browser``)."""
     root = tk.Tk(className="labsuite")
     try:
-        return LabSuiteApp(root, settings)
+        return LabSuiteApp(root, settings, **options)
     except BaseException:
         root.destroy()
         raise

@@ -18,6 +18,7 @@ Block = Tuple[str, str]  # ("heading" | "text" | "code", text)
 #: The Help menu: (menu label, README heading).
 GUIDE = (("What each tab does", "What each tab does"),
          ("The chat protocol", "The chat protocol"),
+         ("The poker protocol", "The poker protocol"),
          ("Default ports", "Default ports"),
          ("The command line", "Command line"),
          ("The standalone program", "The standalone program"))
@@ -90,6 +91,49 @@ TOPICS: Dict[str, List[Tuple[str, str]]] = {
         ("Closing the room", "When the host closes the room, everyone in it sees \"The "
          "host closed the room.\" The window asks first if people are still there."),
         ("Ports", PORTS), ("127.0.0.1 or 0.0.0.0?", ADDRESSES), ("The log", LOG)],
+    "Poker": [
+        ("The poker protocol", "Lines of text over TCP, grown from the chat protocol: a "
+         "client sends JOIN name to sit down, CHECK, CALL, FOLD, BET amount, RAISE total "
+         "(raise to that total) or ALLIN on its turn, MESSAGE text to talk, and QUIT. The "
+         "server runs the game and tells everyone what is public (SEAT, HAND, BOARD, TURN, "
+         "ACTION, POT, SHOW, WIN); CARDS, your two hole cards, goes to you alone."),
+        ("Hosting a table", "Host a table starts the server on this computer and sits you "
+         "down. Give the others the address shown in large letters. The blinds, the stack, "
+         "the seconds for a turn and rebuy are the table's rules: choose them before "
+         "starting. Add a computer player seats a bot; a hand starts by itself once two "
+         "players with chips are seated."),
+        ("Your turn", "The buttons show what the rules allow now: check or call (with the "
+         "amount), bet or raise to a total from the smallest legal one to all your chips "
+         "(slider or box, Enter in the box), all in, or fold. The clock counts down; when "
+         "it runs out the table checks, or folds when there is a bet, for you."),
+        ("What each player sees", "Everyone else's cards are backs: the server never sends "
+         "them, so no window, not even the host's, can show them before the showdown. "
+         "The log never shows your own cards either: a read that carries them is logged "
+         "without its bytes, so a projected screen gives nothing away."),
+        ("Ports", PORTS), ("127.0.0.1 or 0.0.0.0?", ADDRESSES), ("The log", LOG)],
+    "Check": [
+        ("Check my program", "Tells you whether a program you wrote does its job, one check "
+         "per line, and for each failure what happened, in plain words, with a hint. It "
+         "catches the mistakes that work on one quiet computer and fail on a real network: "
+         "TCP is a stream, so a reply can arrive in pieces, and several lines in one piece."),
+        ("A server", "Choose its kind (daytime, echo, chat, web), where it runs and its port, "
+         "then Check. labsuite connects as clients do, sends messages whole, merged and in "
+         "pieces, opens 20 connections at once and, last, vanishes or sends garbage to see "
+         "that the server keeps serving. \"Check a server like this\" on the other tabs "
+         "checks labsuite's own server: that is what passing looks like."),
+        ("A client", "Browse… for its .py file, or type the command that runs it. For each "
+         "check labsuite starts a server of its own on a free port and runs the command "
+         "with {host} and {port} replaced, so the client must take them from its command "
+         "line (host = sys.argv[1], port = int(sys.argv[2])). It types into the client as "
+         "you would and judges what the client sends and prints."),
+        ("Reading a check", "✓ passed, ✗ failed, – not run. Choose a line to see its "
+         "explanation, the hint, and what happened: every transfer in the words of the "
+         "server log (Wrote to your server, Read from your server, Typed, Printed), in "
+         "blue what labsuite sent. Hex with offsets shows the bytes themselves: \\r\\n, "
+         "invisible characters and bytes that are not text."),
+        ("Save report", "A page for a teacher (HTML: every check with its explanation, hint "
+         "and transcript) or data for scripts (JSON, the same as labsuite check --json)."),
+        ("Ports", PORTS), ("127.0.0.1 or 0.0.0.0?", ADDRESSES)],
     "Network": [
         ("This computer", "Every network interface and its addresses. Loopback "
          "(127.0.0.1, ::1) reaches only this computer; give a partner the highlighted "

@@ -31,7 +31,7 @@ import time
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from labsuite.protocols.discovery import (  # noqa: F401 (re-exported: one place to import)
-    _ALSO_AS, _KIND_OF_TYPE, _MAX_RENAMES, _NOUNS, _RENAME_ROOM, DEFAULT_LABELS, HTTP_TYPE,
+    _ALSO_AS, _KIND_OF_TYPE, _MAX_RENAMES, _RENAME_ROOM, DEFAULT_LABELS, HTTP_TYPE, NOUNS,
     KINDS, MAX_NAME_BYTES, MAX_PROPERTIES, MAX_SERVICES, MAX_TXT_BYTES, SERVICE_TYPES,
     WILDCARD_HOSTS, Announcement, Found, Gone, check_kind, dns_label, fit_bytes,
     instance_name, is_local_only, label_for, printable_text, renamed, sighting_from, txt_key,
@@ -57,7 +57,7 @@ EXIT_FLUSH_SECONDS = 2.0
 
 NO_NETWORK = ("This computer is not on a network (it has only its loopback address), "
               "so there is no one to announce to or find: type the address instead.")
-_DISABLE_VARIABLE = "LABSUITE_NO_ANNOUNCE"
+NO_ANNOUNCE_VARIABLE = "LABSUITE_NO_ANNOUNCE"
 
 
 def addresses_for(host: str, machine: Iterable) -> List[str]:
@@ -131,7 +131,7 @@ class Discovery:
     def __init__(self, interfaces: Optional[Sequence[str]] = None,
                  announcing: Optional[bool] = None, host_ttl: int = HOST_TTL):
         if announcing is None:
-            announcing = os.environ.get(_DISABLE_VARIABLE, "") in ("", "0")
+            announcing = os.environ.get(NO_ANNOUNCE_VARIABLE, "") in ("", "0")
         self.interfaces = list(interfaces) if interfaces is not None else None
         self.host_ttl = host_ttl
         self._announcing = announcing
@@ -659,7 +659,7 @@ class Browser(Service):
             if not self.stopping:
                 self.emit(Kind.ERROR, f"Cannot look for servers on this network: {exc!r}")
             return
-        what = f"{_NOUNS[self.kind]}s" if self.kind else "labsuite servers"
+        what = f"{NOUNS[self.kind]}s" if self.kind else "labsuite servers"
         self.emit(Kind.INFO, f"Looking for {what} on this network")
 
     async def _async_open(self, zc) -> None:

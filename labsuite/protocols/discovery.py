@@ -44,7 +44,7 @@ DEFAULT_LABELS = {
     "sntp": "labsuite SNTP time server",
 }
 #: What the kind is called in sentences ("Found chat room ...").
-_NOUNS = {"chat": "chat room", "poker": "poker table", "web": "web server",
+NOUNS = {"chat": "chat room", "poker": "poker table", "web": "web server",
           "echo": "echo server", "daytime": "daytime server", "sntp": "SNTP server"}
 
 #: DNS-SD limits: an instance name is one DNS label (63 bytes); each TXT entry 255.
@@ -195,7 +195,7 @@ class _Sighting:
 
     @property
     def noun(self) -> str:
-        return _NOUNS.get(self.kind, self.kind)
+        return NOUNS.get(self.kind, self.kind)
 
     def line(self) -> str:
         """One line for a terminal: kind, address and port, name."""

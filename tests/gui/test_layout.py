@@ -123,7 +123,7 @@ def test_alt_letter_presses_the_button_and_ctrl_tab_moves_between_tabs(app):
     app.step_tab(+1)
     assert app.notebook.index(app.notebook.select()) == start + 1
     app.step_tab(-1)
-    app.go_to_tab(5)
+    app.go_to_tab(6)  # Alt+6
     assert app.current_tab is app.tabs["Network"]
 
 

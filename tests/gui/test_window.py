@@ -32,14 +32,14 @@ def tab_titles(app):
     return [app.notebook.tab(tab_id, "text").strip() for tab_id in app.notebook.tabs()]
 
 
-def test_window_has_five_tabs_and_a_status_bar(app):
+def test_window_has_seven_tabs_and_a_status_bar(app):
     assert app.root.title() == "labsuite"
-    assert tab_titles(app) == ["Time", "Echo", "Web", "Chat", "Network"]
+    assert tab_titles(app) == ["Time", "Echo", "Web", "Chat", "Poker", "Network", "Check"]
     wait_until(app.root, lambda: app.status.addresses is not None, message="the addresses")
     status = str(app.status.label.cget("text"))
     assert status.startswith(f"This computer: {app.status.host_name}")
     assert "Other lab machines can reach it at:" in status
-    for title in ("Time", "Echo", "Web", "Chat", "Network"):
+    for title in ("Time", "Echo", "Web", "Chat", "Poker", "Network", "Check"):
         tab = app.select(title)
         assert tab.hint and tab.hint in tab.explainer.content  # each tab says what it teaches
         screenshot(app.root, f"{title.lower()}-tab-fresh")
@@ -268,3 +268,25 @@ def test_a_window_saved_off_screen_comes_back_on_screen(private_settings):
         assert app.root.winfo_y() < app.root.winfo_screenheight()
     finally:
         app.close()
+
+
+def test_a_closed_window_leaves_nothing_behind(display):
+    """After close, nothing of the window stays alive: a trace or timer left in Tcl holds
+    Python objects where the garbage collector cannot see them, so a whole closed window
+    would live on (and its timers fire into it), slowing every window opened after it."""
+    import gc
+    import weakref
+
+    from labsuite.gui.app import create_app
+
+    app = create_app()
+    app.select("Poker")
+    app.root.update()
+    tcl = app.root.tk
+    root = weakref.ref(app.root)
+    app.close()
+    left = [name for name in tcl.splitlist(tcl.call("info", "commands")) if name[:1].isdigit()]
+    assert left == []  # every Python callback is gone from the interpreter
+    del app
+    gc.collect()
+    assert root() is None

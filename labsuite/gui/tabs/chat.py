@@ -29,6 +29,7 @@ from ..pump import EventPump
 from ..settings import Settings
 from ..widgets import (ClientSlot, HostPortField, LogView, ServerControls, Tab, WrapLabel,
                        confirm, on_return, relabel, tip, tips)
+from ..widgets.code_view import client_choice, server_choice
 
 EVERYONE = "everyone"
 NOT_JOINED = "Not in a room"
@@ -42,6 +43,11 @@ def default_name() -> str:
         return getpass.getuser()[:chat.MAX_NAME] or "student"
     except Exception:  # no user name on this system
         return "student"
+
+
+def room_name(name: str) -> str:
+    """What a hosted room is called on the network: "cool cat's room"."""
+    return f"{name.strip() or default_name()}'s room"
 
 
 def describe_room(server: ChatServer) -> str:
@@ -102,6 +108,7 @@ class ChatTab(Tab):
     def _make_server(self, host: str, port: int, on_event: EventCallback) -> ChatServer:
         server = ChatServer(host=host, port=port, on_event=on_event,
                             show_private=bool(self.show_private()))
+        server.announce_name = room_name(self.name.get())  # partners see it in their lists
         # join our own room as soon as the pump has shown that it is listening
         self.after_idle(lambda: self._join_own_room(server))
         return server
@@ -456,6 +463,12 @@ class ChatTab(Tab):
             return False
 
     # -- window hooks -----------------------------------------------------------------
+    def code_kinds(self) -> list:
+        server = server_choice("chat-server", self.server)
+        client = client_choice("chat-client", self.target)
+        return [client, server] if self.client is not None and not self.server.running \
+            else [server, client]
+
     def running_services(self) -> list:
         return [service for service in (self.client, self.server.service) if service is not None]
 

@@ -16,6 +16,7 @@ from ..pump import EventPump
 from ..settings import Settings
 from ..widgets import (ClientSlot, ConnectionTable, HostPortField, ServerControls, Tab,
                        WrapLabel, on_return, relabel, tip, tips)
+from ..widgets.code_view import client_choice, server_choice
 
 MODE_LABELS = {
     "selector": "non-blocking (fast)",
@@ -242,6 +243,12 @@ class EchoTab(Tab):
             widget.state(["!disabled"] if connected else ["disabled"])
 
     # -- window hooks -----------------------------------------------------------------
+    def code_kinds(self) -> list:
+        server = server_choice("echo-server", self.server)
+        client = client_choice("echo-client", self.target)
+        return [client, server] if self.connected and not self.server.running \
+            else [server, client]
+
     def running_services(self) -> list:
         return [service for service in (self.server.service, self.client) if service is not None]
 

@@ -21,9 +21,17 @@ from .. import style
 from ..pump import EventPump
 from ..settings import Settings
 from ..widgets import ClientSlot, HostPortField, LogView, WrapLabel, intro, on_return, relabel, tips
+from ..widgets.code_view import CodeChoice
 from ..widgets.console_view import ERROR, NOTE, RECEIVED, SENT, ConsoleView
 
 NOT_CONNECTED = "Not connected"
+#: The client program a port suggests (a TCP console on a course server's port).
+CLIENT_FOR_PORT = {ports.ECHO: "echo-client", 7: "echo-client", ports.CHAT: "chat-client",
+                   ports.DAYTIME: "daytime-client", ports.DAYTIME_WELL_KNOWN: "daytime-client",
+                   ports.WEB: "get", 80: "get"}
+CONSOLE_NO_CODE = ("The raw console speaks any protocol by hand, so it has no one program. "
+                   "Set it to a course server's port over TCP (echo 8007, chat 9000, daytime "
+                   "8013, web 8080) and press Code again for that client.")
 INTRO = ("Talk to any server by hand, as telnet or nc do: type a line and press Enter. "
          "Every byte the server sends is shown as it arrives, control characters as \\r, "
          "\\t or \\xNN. Enter ends your line with \\r\\n, as telnet does (servers that "
@@ -226,6 +234,23 @@ class ConsolePanel(ttk.Frame):
             widget.state(["!disabled"] if connected else ["disabled"])
 
     # -- window hooks -------------------------------------------------------------------
+    def code_kinds(self) -> list:
+        """The client of the course server the console talks to, when its port says
+        which (over TCP: the scripts do not speak UDP)."""
+        session = self.session
+        if session is not None:
+            host, port, udp = session.host, session.port, session.udp
+        else:
+            host, udp = self.target.host_text, bool(self.udp.get())
+            try:
+                port = self.target.port_box.get_port()
+            except ValueError:
+                return []
+        kind = CLIENT_FOR_PORT.get(port)
+        if kind is None or udp:
+            return []
+        return [CodeChoice(kind, host or None, port)]
+
     def running_services(self) -> list:
         return [self.session] if self.session is not None else []
 

@@ -23,6 +23,8 @@ from ..pump import EventPump
 from ..settings import Settings
 from ..widgets import (Flow, HostPortField, PortBox, QueryRunner, ResultPanel,
                        ServerControls, Tab, WrapLabel, tip, tips)
+from ..widgets.code_view import CodeChoice, client_choice, server_choice
+from ..widgets.fields import on_change
 
 THIS_COMPUTER = f"this computer ({ports.LOCAL_ONLY})"
 #: The SNTP server's preferred UDP port, next to the daytime server (a setting).
@@ -191,7 +193,7 @@ class TimeTab(Tab):
         self.server.option(sntp)
         tip(self.sntp_port_box, "The UDP port the SNTP server listens on. If another program "
                                 "has it, the server takes a free one and says which.")
-        self.sntp_port_box.variable.trace_add("write", lambda *_a: self._show_sntp_port())
+        on_change(self.sntp_port_box.variable, self, self._show_sntp_port)
         formats = ttk.Frame(self.server.options)
         ttk.Label(formats, text="Format:").pack(side="left")
         for label, value in FORMATS:
@@ -282,6 +284,18 @@ class TimeTab(Tab):
             give_up_text=f"No answer from {host} port {port}.")
 
     # -- window hooks -----------------------------------------------------------------
+    def code_kinds(self) -> list:
+        """The daytime client and server (there is no SNTP script: in SNTP mode, the
+        daytime client asks the same host on its daytime port)."""
+        client = client_choice("daytime-client", self.target)
+        if self.protocol.get() != "daytime":
+            host = self.target.host_text
+            port = self.local_port("daytime") if host == ports.LOCAL_ONLY \
+                else ports.DAYTIME_WELL_KNOWN
+            client = CodeChoice("daytime-client", host or None, port)
+        server = server_choice("daytime-server", self.server)
+        return [server, client] if self.server.running else [client, server]
+
     def running_services(self) -> list:
         return [service for service in (self.server.service, self.query) if service is not None]
 

@@ -15,6 +15,7 @@ from tkinter import filedialog
 from tkinter import font as tkfont
 from tkinter import ttk
 from typing import Dict, List, Optional
+from urllib.parse import urlsplit
 
 from labsuite.net import ports
 from labsuite.net.addresses import partner_address
@@ -30,6 +31,7 @@ from ..settings import Settings
 from ..look import follow_look, palette_of
 from ..widgets import (QueryRunner, ResultPanel, ServerControls, Tab, WrapLabel, copy_text,
                        on_return, relabel, tip, tips)
+from ..widgets.code_view import CodeChoice, server_choice
 
 #: Requests kept in the list (older ones are still in the log).
 MAX_REQUESTS = 1000
@@ -446,6 +448,9 @@ class WebTab(Tab):
             widget.state(["disabled"] if busy else ["!disabled"])
 
     # -- window hooks -----------------------------------------------------------------
+    def code_kinds(self) -> list:
+        return [server_choice("web-server", self.server), get_choice(self.url.get())]
+
     def running_services(self) -> list:
         return [service for service in (self.server.service, self.fetching)
                 if service is not None]
@@ -462,6 +467,21 @@ class WebTab(Tab):
         if self._note_timer is not None:
             self.after_cancel(self._note_timer)
             self._note_timer = None
+
+
+def get_choice(url: str) -> CodeChoice:
+    """The ``get`` script for ``url``: an http URL's host and port filled in (and the URL
+    on the command line when it names a page); any other URL only on the command line."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port or 80
+    except ValueError:  # a port that is not a number, a broken [address]
+        return CodeChoice("get", argument=url)
+    if parts.scheme.lower() != "http" or not host:
+        return CodeChoice("get", argument=url)
+    page = parts.path not in ("", "/") or parts.query
+    return CodeChoice("get", host, port, argument=url if page else "")
 
 
 def _url_host(address: str) -> str:

@@ -8,12 +8,15 @@ import re
 import tkinter as tk
 from tkinter import font as tkfont
 from tkinter import ttk
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Tuple
 
 from labsuite.net.service import Service
 
 from .. import style
 from ..look import follow_look, palette_of
+
+if TYPE_CHECKING:
+    from .logview import LogView
 
 
 def size_changed(widget: tk.Misc) -> None:
@@ -165,7 +168,6 @@ class Tab(ttk.Frame):
     def parts_over_log(self, weights=(1, 1), weight: float = 2.0) -> ttk.Frame:
         """``self.panes``: a part with columns (returned), over ``self.log``, the tab's
         "What happened" log of at least three lines."""
-        from .logview import LogView
         from .panes import VerticalPanes
 
         self.panes = VerticalPanes(self.body)
@@ -173,9 +175,19 @@ class Tab(ttk.Frame):
         part = columns(self.panes, weights)
         part.rowconfigure(0, weight=1)
         self.panes.add_part(part, weight=weight)
-        self.log = LogView(self.panes, title="What happened", height=3)
+        self.log = self.make_log(self.panes)
         self.panes.add_part(self.log, weight=1)
         return part
+
+    def make_log(self, parent) -> "LogView":
+        """The tab's "What happened" log, with its sequence diagram (``self.log_area``)
+        and, if the tab offers scripts (:meth:`code_kinds`), a Code button."""
+        from .diagram_view import add_diagram
+        from .logview import LogView
+
+        log = LogView(parent, title="What happened", height=3)
+        self.log_area = add_diagram(log, self)
+        return log
 
     # -- the body: the window's size, or what it needs -----------------------------------
     def _fit_body_later(self) -> None:
@@ -240,6 +252,12 @@ class Tab(ttk.Frame):
     def settings(self) -> Dict[str, object]:
         """Values to remember for next time."""
         return {}
+
+    def code_kinds(self) -> list:
+        """The short programs for what the tab is set to, the likeliest first
+        (:class:`~labsuite.gui.widgets.code_view.CodeChoice`, host and port filled in).
+        A tab that overrides this gets a Code button on its log."""
+        return []
 
     def close(self) -> None:
         """Cancel timers; services are stopped by the window."""

@@ -9,7 +9,8 @@ the Tk thread so the window never waits for it.
 A failure says when it happened and is cleared as soon as the student changes the port
 or who may connect, so "Port 9000 is already in use" never outlives the problem unseen.
 With ``big=True`` the address others type is also shown in large letters, for a class
-to read off a projector.
+to read off a projector. A server that the Check tab has checks for offers "Check a
+server like this" (:meth:`ServerControls.offer_check`).
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ from labsuite.net.service import Service
 
 from .. import style
 from ..pump import EventPump, Subscription
-from .fields import PortBox, set_enabled
+from .fields import PortBox, on_change, set_enabled
 from .keys import relabel
 from .panels import Flow, WrapLabel
 from .tooltip import tip
 
 Factory = Callable[[str, int, Callable[[Event], None]], Service]
 Describe = Callable[[Service], str]
+#: ``(check kind, host, port, running)``: check a server like this one.
+CheckThis = Callable[[str, str, int, bool], None]
 
 STOPPED_TEXT = "Stopped"
 SCOPES = (("this computer", ports.LOCAL_ONLY), ("everyone", ports.EVERYONE))
@@ -74,6 +77,10 @@ class ServerControls(ttk.LabelFrame):
         self._subscription: Optional[Subscription] = None
         self._stopping = False
         self._failed_text = ""
+        #: The check kind of this server (echo, daytime, chat, web), once offered.
+        self.check_kind = ""
+        self.check_button: Optional[ttk.Button] = None
+        self._on_check: Optional[CheckThis] = None
 
         known = [host for _label, host in SCOPES]
         self.scope = tk.StringVar(self, scope if scope in known else ports.LOCAL_ONLY)
@@ -100,7 +107,7 @@ class ServerControls(ttk.LabelFrame):
         #: with ``options`` as their parent and handed to :meth:`option`.
         self.options = port_row
         for variable in (self.scope, self.port_box.variable):
-            variable.trace_add("write", lambda *_args: self._input_changed())
+            on_change(variable, self, self._input_changed)
 
         row = ttk.Frame(self)
         row.pack(side="top", fill="x", pady=(style.SMALL_PAD, 0))
@@ -154,7 +161,38 @@ class ServerControls(ttk.LabelFrame):
     def _set_inputs_enabled(self, enabled: bool) -> None:
         for widget in self.scope_buttons:
             widget.state(["!disabled"] if enabled else ["disabled"])
-        set_enabled(self.options, enabled)  # the port and the tab's own choices
+        # the port and the tab's own choices (checking it is for a running server too)
+        set_enabled(self.options, enabled, skip=[self.check_button] if self.check_button else ())
+
+    # -- checking a server like this --------------------------------------------------
+    def offer_check(self, kind: str, on_check: CheckThis) -> ttk.Button:
+        """Offer "Check a server like this" (after the tab's own choices): it calls
+        ``on_check(kind, host, port, running)`` with this server's address (where it
+        listens, or would), so the Check tab fills them in and checks a running one."""
+        self.check_kind, self._on_check = kind, on_check
+        self.check_button = ttk.Button(self.options, text="Check a server like this",
+                                       command=self.check_like_this)
+        self.option(self.check_button)
+        tip(self.check_button, f"Open the Check tab with a {kind} server's checks and this "
+                               "server's address filled in, and run them if it is running: "
+                               "see what passing looks like, then check your own server.")
+        return self.check_button
+
+    def check_like_this(self) -> None:
+        if self._on_check is None:
+            return
+        service = self.service
+        if service is not None and not self._stopping:
+            host, port = service.address[:2]
+            running = True
+        else:
+            try:
+                port = self.port_box.get_port()
+            except ValueError as exc:
+                self._show(str(exc), "Error.TLabel")
+                return
+            host, running = self.scope.get(), False
+        self._on_check(self.check_kind, host, port, running)
 
     # -- the button -------------------------------------------------------------------
     def toggle(self) -> None:
