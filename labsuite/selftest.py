@@ -119,6 +119,34 @@ def check_chat() -> None:
                 peer.client.leave(wait=1.0)
 
 
+def check_poker() -> None:
+    """A table with two computer players deals a hand to a player who joins; the hole
+    cards reach that player (the evaluator, the rules and the wire protocol all work)."""
+    import threading
+
+    from labsuite.net.events import Kind
+    from labsuite.net.poker import PokerClient, PokerServer
+    from labsuite.protocols.poker.events import Cards
+
+    dealt = threading.Event()
+
+    def on_event(event) -> None:
+        if event.kind is Kind.RESULT and isinstance(event.result, Cards):
+            dealt.set()
+
+    with running(PokerServer(LOOPBACK, 0, bots=2, bot_delay=0, hand_pause=0)) as (host, port):
+        client = PokerClient(host, port, name="selftest", timeout=CLIENT_SECONDS,
+                             on_event=on_event)
+        client.start()
+        try:
+            if not client.wait_joined(CLIENT_SECONDS):
+                raise CheckFailed("the table did not seat a player")
+            if not dealt.wait(CLIENT_SECONDS):
+                raise CheckFailed("no hand was dealt to the player")
+        finally:
+            client.leave(wait=1.0)
+
+
 def check_addresses_and_settings() -> None:
     """The two helper packages: ifaddr (this computer's addresses), platformdirs (where the
     settings live). Both have quiet fallbacks in the window, so check them here."""
@@ -165,6 +193,7 @@ CHECKS: Tuple[Tuple[str, Callable[[], None], bool], ...] = (
     ("echo server and client", check_echo, False),
     ("web server and client", check_web, False),
     ("chat server and two clients", check_chat, False),
+    ("poker table, computer players and a client", check_poker, False),
     ("addresses and settings folder", check_addresses_and_settings, False),
     ("window opens and closes", check_window, True),
 )
