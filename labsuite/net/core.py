@@ -593,8 +593,8 @@ class SelectorServer(Service):
             self.on_data(conn, data)
         except Exception as exc:  # a bug hit by one client's bytes: only it is dropped
             return self._hook_failed(conn, self.on_data, exc)
-        if not conn.closed:
-            self._watch(conn)
+        if not conn.closed and conn not in self._dirty:
+            self._watch(conn)  # (a dirty one is watched after this round's send)
 
     def _read_size(self, conn: Connection) -> int:
         room = self._output_share() - len(conn.out)
@@ -795,7 +795,7 @@ class SelectorServer(Service):
                 continue  # let the client catch up first: _flush gives the turn back
             conn.wants_turn = False
             self._call(conn, self.on_turn, conn)
-            if not conn.closed:
+            if not conn.closed and conn not in self._dirty:
                 self._watch(conn)
 
     def _sweep(self, now: float) -> None:
