@@ -202,12 +202,14 @@ class Look:
         zoomed = tcl.call("image", "create", "photo")
         try:
             for picture, original in self._pictures.items():
+                # -shrink: a photo grows to what is copied in but never shrinks by
+                # itself, and a picture larger than its drawing is drawn off centre
+                # (a spinbox's up arrow, raised above the down arrow)
                 tcl.call(zoomed, "blank")
-                tcl.call(zoomed, "configure", "-width", 0, "-height", 0)
-                tcl.call(zoomed, "copy", original, "-zoom", ratio.numerator)
+                tcl.call(zoomed, "copy", original, "-zoom", ratio.numerator, "-shrink")
                 tcl.call(picture, "blank")
                 tcl.call(picture, "configure", "-width", 0, "-height", 0)
-                tcl.call(picture, "copy", zoomed, "-subsample", ratio.denominator)
+                tcl.call(picture, "copy", zoomed, "-subsample", ratio.denominator, "-shrink")
         finally:
             tcl.call("image", "delete", zoomed)
 

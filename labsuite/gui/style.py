@@ -101,6 +101,8 @@ def scale_styles(root: tk.Misc, scale: float, sun_valley: bool) -> None:
             ttk_style.configure(name, arrowsize=int(round(14 * scale)))
     ttk_style.configure("TNotebook.Tab", padding=pad(12, 4))
     ttk_style.configure("Treeview", rowheight=row_height(root))
+    # room on both sides of a heading: a right-aligned "#" must not run into "Address"
+    ttk_style.configure("Heading", padding=pad(6, 2))
 
 
 def row_height(root: tk.Misc) -> int:
