@@ -102,7 +102,7 @@ def scale_styles(root: tk.Misc, scale: float, sun_valley: bool) -> None:
     ttk_style.configure("TNotebook.Tab", padding=pad(12, 4))
     ttk_style.configure("Treeview", rowheight=row_height(root))
     # room on both sides of a heading: a right-aligned "#" must not run into "Address"
-    ttk_style.configure("Heading", padding=pad(6, 2))
+    ttk_style.configure("Heading", padding=pad(4, 2))
 
 
 def row_height(root: tk.Misc) -> int:
@@ -144,8 +144,9 @@ def make_table(parent, columns: Sequence[Column], height: int, stretch: str) -> 
         heading = tkfont.nametofont("TkHeadingFont", root=tree)
         digit = body.measure("0")
         for key, title, chars, _anchor in columns:
-            tree.column(key, width=max(chars * digit, heading.measure(title) + digit),
-                        minwidth=min(chars * digit, heading.measure(title) + digit))
+            title_width = heading.measure(title) + 2 * digit  # (the heading's padding)
+            tree.column(key, width=max(chars * digit, title_width),
+                        minwidth=min(chars * digit, title_width))
         palette = palette_of(tree)
         for tag, field in TEXT_TAGS.items():
             tree.tag_configure(tag, foreground=getattr(palette, field))

@@ -48,7 +48,7 @@ POWERS = (3.0, 2.5, 2.0)
 #: Text is never smaller than this share of its size at the window's scale.
 TEXT_AT_LEAST = 0.85
 #: Cards at unit 1: (width, height, the part that shows above a seat's name plate).
-CARD_KINDS = {"board": (38, 53, 1.0), "mine": (38, 53, 0.7), "others": (30, 42, 0.6)}
+CARD_KINDS = {"board": (38, 53, 1.0), "mine": (38, 53, 0.8), "others": (30, 42, 0.6)}
 
 
 @dataclass(frozen=True)
@@ -379,7 +379,7 @@ class CardTable(tk.Canvas):
         plate_top = top + group_h - ph
         # the cards first: the name plate covers their lower part
         if seat.cards:
-            overlap = cw * 0.28
+            overlap = cw * (0.16 if seat.me else 0.28)  # my ranks stay whole ("10")
             total = len(seat.cards) * cw - (len(seat.cards) - 1) * overlap
             cx = x - total / 2
             for card in seat.cards:
@@ -488,7 +488,7 @@ class CardTable(tk.Canvas):
                             tags=tags + ("card", "face", f"card:{card.text}"))
         # rank over suit, in the part a seat's name plate leaves uncovered
         shows = h * peek
-        rank_y, suit_y = (0.30, 0.76) if peek < 1 else (0.29, 0.70)
+        rank_y, suit_y = (0.29, 0.72) if peek < 1 else (0.29, 0.70)
         self.create_text(x + w / 2, y + shows * rank_y, text=rank,
                          font=self.fonts[f"rank_{kind}"], fill=colour,
                          tags=tags + ("card", "face", "rank"))
