@@ -12,7 +12,7 @@ from .. import style
 from ..widgets import LogView, WrapLabel, copy_text, intro, on_return, tips
 from ..widgets.found import FoundServers
 
-FOUND_COLUMNS = (("kind", "Kind", 11, "w"), ("name", "Name", 24, "w"),
+FOUND_COLUMNS = (("kind", "Kind", 14, "w"), ("name", "Name", 24, "w"),
                  ("address", "Address", 14, "w"), ("port", "Port", 5, "e"))
 CHOOSE_FIRST = "Choose a server in the list first."
 

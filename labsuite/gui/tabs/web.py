@@ -35,7 +35,7 @@ from ..widgets.code_view import CodeChoice, server_choice
 
 #: Requests kept in the list (older ones are still in the log).
 MAX_REQUESTS = 1000
-REQUEST_COLUMNS = (("client", "Client", 12, "w"), ("method", "Method", 4, "w"),
+REQUEST_COLUMNS = (("client", "Client", 15, "w"), ("method", "Method", 4, "w"),
                    ("path", "Path", 6, "w"), ("status", "Status", 3, "e"),
                    ("bytes", "Bytes", 5, "e"), ("ms", "ms", 5, "e"))
 NO_REQUEST = ("Choose a request in the list on the left to see the exact text the browser "
