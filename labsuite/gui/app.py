@@ -569,10 +569,13 @@ class LabSuiteApp:
         scale; never larger than the screen's work area, centred when new."""
         # a suggested scale must fit without scrolling; the student's own choice, with it
         chosen = bool(self.settings.get("view.scale"))
-        while not self.fits(scrolling=chosen) and self.look.scale > looks.STEPS[0]:
-            self.look.step(-1)  # too large for this screen
         area_w, area_h = self.work_area()
-        req_w, req_h = self.required_size()
+        while True:  # (measuring is the slow part of starting: once per scale tried)
+            req_w, req_h = self.required_size()
+            if (req_w <= area_w and (chosen or req_h <= area_h)) or \
+                    self.look.scale <= looks.STEPS[0]:
+                break
+            self.look.step(-1)  # too large for this screen
         min_w, min_h = min(req_w, area_w), min(req_h, area_h)
         self.root.minsize(min_w, min_h)
         match = _GEOMETRY.match(self.settings.get("window.geometry") or "")
