@@ -27,13 +27,16 @@ from .. import style
 from ..look import follow_look, palette_of
 from ..pump import EventPump
 from ..settings import Settings
-from ..widgets import (ClientSlot, HostPortField, LogView, ServerControls, Tab, WrapLabel,
-                       confirm, on_return, relabel, tip, tips)
+from ..widgets import (LogView, ServerControls, Tab, WrapLabel, confirm, on_return, relabel,
+                       tip, tips)
 from ..widgets.code_view import client_choice, server_choice
+from ..widgets.room_join import JoinBox, JoinWords
 
 EVERYONE = "everyone"
 NOT_JOINED = "Not in a room"
 TO_EVERYONE = "To everyone in the room."
+WORDS = JoinWords(idle=NOT_JOINED, seated="In the room as {name} ({host} port {port})",
+                  asking="Joining as {name}…")
 #: ``ask(parent, title, question, yes, no, on_answer, details)`` (dialogs.confirm).
 Ask = Callable[..., object]
 
@@ -70,10 +73,6 @@ class ChatTab(Tab):
         self.ask = ask
         #: The teacher's debugging switch (never on a projector): private text in the log.
         self.show_private = show_private
-        self.slot = ClientSlot(pump, self.client_events, self._connected, self._failed,
-                               name="chat client")
-        self.joined_as: Optional[str] = None
-        self._answered = False
         self._notice_shown = False
         self.people: List[str] = []
         self.members: List[str] = []  # who is in our own room (hosting)
@@ -86,7 +85,7 @@ class ChatTab(Tab):
         talk = self.parts_over_log((3, 1), weight=3)
         self._build_conversation(talk)
         self._build_people(talk)
-        self._show_state(NOT_JOINED)
+        self.join.show(NOT_JOINED)
 
     # -- hosting ----------------------------------------------------------------------
     def _build_top(self, settings: Settings) -> None:
@@ -166,89 +165,54 @@ class ChatTab(Tab):
 
     # -- joining ----------------------------------------------------------------------
     def _build_join(self, settings: Settings) -> None:
-        box = ttk.LabelFrame(self._top, text="Join a room", padding=style.PAD)
-        box.grid(row=0, column=1, sticky="nsew")
-        self.target = HostPortField(box, host=settings.get("chat.client.host"),
-                                    port=settings.get("chat.client.port"),
-                                    presets={f"this computer ({ports.LOCAL_ONLY})": ports.LOCAL_ONLY},
-                                    host_width=14, on_enter=self.join_or_leave,
-                                    host_tip="The computer hosting the room: the address its "
-                                             "Chat tab shows in large letters.")
-        self.target.pack(side="top", fill="x")
-        row = ttk.Frame(box)
-        row.pack(side="top", fill="x", pady=(style.PAD, 0))
-        ttk.Label(row, text="Your name:").pack(side="left")
-        self.name = tk.StringVar(self, settings.get("chat.name") or default_name())
-        self.join_button = ttk.Button(row, text="Join", width=10, command=self.join_or_leave)
-        self.join_button.pack(side="right")
-        self.name_entry = ttk.Entry(row, textvariable=self.name, width=12)
-        self.name_entry.pack(side="left", fill="x", expand=True,
-                             padx=(style.SMALL_PAD, style.PAD))
-        on_return(self.name_entry, self.join_or_leave)
-        self.state_label = WrapLabel(box, text=NOT_JOINED, style="Muted.TLabel")
-        self.state_label.pack(side="top", fill="x", pady=(style.PAD, 0))
-        tips(self.name_entry, "The name the others see (1 to 32 characters; it must not be "
-                              "taken in the room). Enter joins.",
-             self.join_button, "Join the room at that address with your name, or leave it.")
+        self.join = JoinBox(
+            self._top, self.pump, self.client_events,
+            lambda host, port, name, on_event: ChatClient(host, port, name=name,
+                                                          on_event=on_event),
+            lambda client, name: client.join(name), WORDS, title="Join a room",
+            host=settings.get("chat.client.host"), port=settings.get("chat.client.port"),
+            name=settings.get("chat.name") or default_name(), client_name="chat client",
+            host_tip="The computer hosting the room: the address its Chat tab shows in "
+                     "large letters.",
+            name_tip="The name the others see (1 to 32 characters; it must not be taken in "
+                     "the room). Enter joins.",
+            join_tip="Join the room at that address with your name, or leave it.")
+        self.join.grid(row=0, column=1, sticky="nsew")
+        self.join.on_changed = self._joined_changed
+        self.join.on_left = lambda: self._set_people([])
+        join = self.join
+        #: The box's parts, by the names the window and the tests use on every tab.
+        self.target, self.name, self.slot = join.target, join.name, join.slot
+        self.join_button, self.name_entry, self.state_label = (
+            join.join_button, join.name_entry, join.state_label)
 
     @property
     def client(self) -> Optional[ChatClient]:
-        return self.slot.client
+        return self.join.client
+
+    @property
+    def joined_as(self) -> Optional[str]:
+        """The name the room accepted (None: not in it)."""
+        return self.join.joined_as
 
     def join_or_leave(self) -> None:
-        if self.slot.connecting:
-            return
-        if self.client is None:
-            self.connect()
-        elif self.joined_as is None:
-            self._send_name()  # connected, but the last name was refused
-        else:
-            self.leave()
+        self.join.join_or_leave()
 
     def connect(self) -> None:
         """Connect and join (the client sends ADD as soon as it is connected)."""
-        try:
-            host, port = self.target.get()
-        except ValueError as exc:
-            self._show_state(str(exc), error=True)
-            return
-        name = self.name.get().strip()
-        if not name:
-            self._show_state("Type your name first.", error=True)
-            return
-        self.joined_as = None
-        self._answered = False  # has the server accepted or refused our name yet?
         self._notice_shown = False
-        self.slot.connect(lambda on_event: ChatClient(host, port, name=name, on_event=on_event))
-        self._set_people([])
-        self._show_state(f"Connecting to {host} port {port}…")
-
-    def _connected(self, client: ChatClient) -> None:
-        if not self._answered:  # the server's answer may have come first
-            self._show_state(f"Joining as {client.name}…")
-
-    def _failed(self, text: str) -> None:
-        self._show_state(text, error=True, can_retry=True)
-
-    def _send_name(self) -> None:
-        name = self.name.get()
-        self.slot.send(lambda client: client.join(name), self._send_failed)
-
-    def _send_failed(self, text: str) -> None:
-        self._show_state(text, error=True, joined=self.joined_as is not None)
+        if self.join.connect():
+            self._set_people([])
 
     def leave(self) -> None:
         """QUIT politely (the others see us leave), on a helper thread."""
-        if self.client is None:
-            return
-        self.joined_as = None
-        self.slot.disconnect(self._left, stop=lambda client: client.leave())
-        self._show_state("Leaving…")
+        self.join.leave()
 
-    def _left(self) -> None:
-        if self.client is None:
-            self._set_people([])
-            self._show_state(NOT_JOINED)
+    def _joined_changed(self, joined: bool) -> None:
+        for widget in (self.message_entry, self.send_button):
+            widget.state(["!disabled"] if joined else ["disabled"])
+        if not joined:
+            self.to_everyone()
 
     # -- what arrives -----------------------------------------------------------------
     def client_events(self, events: List[Event], current: bool) -> None:
@@ -259,34 +223,27 @@ class ChatTab(Tab):
             if event.kind is Kind.RESULT:
                 self._chat_event(event.result)
             elif event.kind is Kind.ERROR and not self.slot.connecting:
-                self.slot.forget()
-                self.joined_as = None
-                self._set_people([])
                 if event.text == chat.ROOM_CLOSED:
                     if not self._notice_shown:
                         self.conversation.append(f"==> {event.text}", tag="notice")
-                    self._show_state(event.text, error=True, can_retry=True)
+                    self.join.lost(event.text)
                 else:
                     self.conversation.append(f"==> {event.text}", error=True)
-                    self._show_state(f"Connection lost: {event.text}", error=True,
-                                     can_retry=True)
+                    self.join.lost(f"Connection lost: {event.text}")
+                self._set_people([])
 
     def _chat_event(self, event) -> None:
         line = chat.transcript_line(event)
         if isinstance(event, (chat.Joined, chat.Present)):
             if isinstance(event, chat.Joined) and self.client is not None and \
-                    chat.fold(event.name) == chat.fold(self.client.name) and self.joined_as is None:
-                self.joined_as = event.name
-                self._answered = True
-                host, port = self.target.get()
-                self._show_state(f"In the room as {event.name} ({host} port {port})", joined=True)
+                    self.join.is_wanted(event.name):
+                self.join.seated(event.name)
                 self.message_entry.focus_set()
             self._set_people([*self.people, event.name])
         elif isinstance(event, chat.Left):
             self._set_people([p for p in self.people if chat.fold(p) != chat.fold(event.name)])
         elif isinstance(event, chat.Refused) and self.joined_as is None:
-            self._answered = True
-            self._show_state(f"{event.reason} Change your name and press Join.", error=True)
+            self.join.refused(event.reason)
         elif isinstance(event, chat.Notice):
             self._notice_shown = True
             self.conversation.append(line, tag="notice")
@@ -418,11 +375,12 @@ class ChatTab(Tab):
             return
         recipient = self.private_to
         if recipient is None:
-            if not self.slot.send(lambda chat_client: chat_client.say(text), self._send_failed):
+            if not self.slot.send(lambda chat_client: chat_client.say(text),
+                                  self.join.send_failed):
                 return
         else:
             if not self.slot.send(lambda chat_client: chat_client.whisper(recipient, text),
-                                  self._send_failed):
+                                  self.join.send_failed):
                 return
             # the server does not echo private messages: show what we sent
             self.conversation.append(f"==> [private to {recipient}] {self.joined_as}: {text}",
@@ -430,21 +388,7 @@ class ChatTab(Tab):
             self.to_everyone()  # one message: the next goes to everyone unless chosen again
         self.message.set("")
 
-    # -- state, unread count ------------------------------------------------------------
-    def _show_state(self, text: str, error: bool = False, joined: bool = False,
-                    can_retry: bool = False) -> None:
-        self.state_label.configure(text=text, style="Error.TLabel" if error else (
-            "Running.TLabel" if joined else "Muted.TLabel"))
-        connected = self.client is not None
-        relabel(self.join_button, "Leave" if joined else (
-            "Reconnect" if can_retry and not connected else "Join"))
-        self.target.set_enabled(not connected)
-        self.name_entry.state(["disabled"] if joined else ["!disabled"])
-        for widget in (self.message_entry, self.send_button):
-            widget.state(["!disabled"] if joined else ["disabled"])
-        if not joined:
-            self.to_everyone()
-
+    # -- unread count -------------------------------------------------------------------
     def _count_unread(self) -> None:
         if not self._visible():
             self.unread += 1
@@ -473,11 +417,6 @@ class ChatTab(Tab):
         return [service for service in (self.client, self.server.service) if service is not None]
 
     def settings(self) -> Dict[str, object]:
-        values: Dict[str, object] = {"chat.client.host": self.target.host_text,
-                                     "chat.name": self.name.get().strip()}
-        try:
-            values["chat.client.port"] = self.target.port_box.get_port()
-        except ValueError:
-            pass
+        values: Dict[str, object] = self.join.settings("chat")
         values.update(self.server.settings("chat.server"))
         return values
