@@ -98,3 +98,24 @@ def test_server_going_away_ends_the_client_with_status_1():
         out, err = me.communicate(timeout=10)
     assert me.returncode == 1
     assert "The host closed the room." in err and "Traceback" not in err
+
+
+def test_the_hosts_terminal_never_shows_other_peoples_private_text():
+    """A teacher runs ``labsuite serve chat`` on the projector: the log says who wrote to
+    whom and how much, never what, in the step lines or the bytes read and written."""
+    secret = "my exam answers are 42"
+    with ServerProcess("chat", "--port", "0") as server:
+        address = ("127.0.0.1", server.port)
+        cat, dog = ChatPeer(address, "cool cat"), ChatPeer(address, "hot dog")
+        cat.expect("NEW hot dog")
+        cat.send(f"PRIVATE hot dog\n{secret}\nMESSAGE everyone sees this\n")
+        dog.expect("PRIVATE cool cat")
+        assert dog.line() == secret
+        dog.expect("MESSAGE cool cat")
+        assert dog.line() == "everyone sees this"
+        code, out, err = server.stop()
+    assert code == 0
+    assert "everyone sees this" in out  # the log is on, and shows public text
+    assert "private" in out.lower()  # it says a private message went by
+    assert secret not in out and secret not in err
+    assert "exam" not in out  # not even a part of it, in a preview cut short
