@@ -302,6 +302,20 @@ def test_the_client_runs_in_the_folder_of_its_script(tmp_path):
     assert printed[0].startswith("hello from my lab folder\\n")
 
 
+def test_a_program_named_by_a_relative_path_runs_from_the_scripts_folder(tmp_path, monkeypatch):
+    """``-- venv/bin/python client.py``: the interpreter is found from where the student
+    typed the command, though the client then runs in the script's folder."""
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    (tmp_path / "venv" / "bin" / "python").symlink_to(sys.executable)
+    scripts = tmp_path / "lab"
+    scripts.mkdir()
+    write_client(scripts, "client.py", "", THEN_DAYTIME_CORRECT)
+    monkeypatch.chdir(tmp_path)
+    report = check("daytime-client", [os.path.join("venv", "bin", "python"),
+                                      os.path.join("lab", "client.py"), "{host}", "{port}"])
+    assert report.passed, report.outcomes[0].explanation
+
+
 def test_stop_abandons_a_run_and_its_client_promptly(tmp_path):
     write_client(tmp_path, "waits.py", """\
         import os, sys, time

@@ -101,7 +101,9 @@ def prepare_command(words: Sequence[str], kind: str) -> ClientCommand:
     if program is None:
         raise CommandProblem(f"cannot run {template[0]!r}: there is no such program here (is it "
                              "installed, and on the PATH?)")
-    template[0] = program
+    # absolute: a program named by a relative path (venv/bin/python, ./client) must still
+    # be found once the client runs in its script's folder
+    template[0] = os.path.abspath(program) if os.path.dirname(program) else program
     cwd = os.getcwd()
     for number, word in enumerate(template[1:], start=1):
         if word.lower().endswith(".py") and not word.startswith("-"):
