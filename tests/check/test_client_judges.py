@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timezone
 
 import pytest
@@ -216,7 +217,10 @@ def test_add_is_read_as_the_server_reads_it():
     other = chat.judge_add(b"ADD cool\n", ran())
     assert other.passed is False and "it would join as 'cool'" in other.explanation
     nothing = chat.judge_add(b"", ran(ended=False, waited=5))
-    assert "sent nothing within 5 s" in nothing.explanation
+    assert "sent nothing within 5 s of 'cool cat' being typed" in nothing.explanation
+    untyped = chat.judge_add(b"", replace(ran(ended=False, waited=5), name_typed=False))
+    assert "gave it the name 'cool cat' ({name}), so labsuite typed nothing" in \
+        untyped.explanation and "leave {name} out" in untyped.hint
     unfinished = chat.judge_add(b"ADD cool cat", ran())
     assert "with no '\\n' at the end" in unfinished.explanation
     wrong = chat.judge_add(b"HELLO cool cat\n", ran())

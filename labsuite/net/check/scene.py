@@ -158,7 +158,8 @@ class Scene:
         with self._changed:
             return ClientRun(self._printed.text, self._errors.text, self.connected, self.ended,
                              self.process.returncode if self.ended else None, waited,
-                             format_address(self.address))
+                             format_address(self.address),
+                             name_typed=not self.ctx.command.takes_name)
 
     def stop_client(self, last_words: Sequence[str] = ()) -> None:
         """Type ``last_words``, end the input, give the client a moment to end, then kill

@@ -102,6 +102,13 @@ def judge_add(sent: bytes, run: ClientRun, name: str = NAME) -> Verdict:
                     f"name typed was {name!r}.{crash_note(run)}",
                     "Send the whole name as it was typed, without the prompt and without the "
                     "newline: input() gives it; .strip() removes spaces around it.")
+    if not sent and not run.name_typed:
+        return fail(f"Your client connected but sent nothing within {run.waited:g} s. Its "
+                    f"command line gave it the name {name!r} ({{name}}), so labsuite typed "
+                    f"nothing.{crash_note(run)}",
+                    "If your client asks 'What is your name:', leave {name} out of the "
+                    "command: labsuite types the name when asked. Else send ('ADD ' + name + "
+                    "'\\n').encode() as the very first line.")
     if not sent:
         return fail(f"Your client connected but sent nothing within {run.waited:g} s of "
                     f"{name!r} being typed.{crash_note(run)}", ADD_HINT)

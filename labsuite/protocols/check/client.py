@@ -40,7 +40,8 @@ class ClientRun:
 
     ``ended`` is True when it ended by itself while it was allowed to run (``returncode``
     is then its exit status); ``waited`` is how long the check waited for the step it
-    was on when it gave up; ``address`` is where the reference server listened.
+    was on when it gave up; ``address`` is where the reference server listened;
+    ``name_typed`` is False when the command line gave a chat client its name ({name}).
     """
 
     printed: str = ""
@@ -50,6 +51,7 @@ class ClientRun:
     returncode: Optional[int] = None
     waited: float = 0.0
     address: str = ""
+    name_typed: bool = True
 
     @property
     def crashed(self) -> bool:
