@@ -593,8 +593,8 @@ class SelectorServer(Service):
             self.on_data(conn, data)
         except Exception as exc:  # a bug hit by one client's bytes: only it is dropped
             return self._hook_failed(conn, self.on_data, exc)
-        if not conn.closed and conn not in self._dirty:
-            self._watch(conn)  # (a dirty one is watched after this round's send)
+        if not conn.closed:
+            self._watch(conn)
 
     def _read_size(self, conn: Connection) -> int:
         room = self._output_share() - len(conn.out)
@@ -746,7 +746,9 @@ class SelectorServer(Service):
 
     # -- what the selector watches ----------------------------------------------------
     def _watch(self, conn: Connection) -> None:
-        if conn.closed or conn.detached:
+        # One waiting for this round's send is watched after it (_flush): adding write
+        # interest now and taking it away after the send cost two epoll_ctl per request.
+        if conn.closed or conn.detached or conn in self._dirty:
             return
         wanted = 0
         if conn.pending:
@@ -795,7 +797,7 @@ class SelectorServer(Service):
                 continue  # let the client catch up first: _flush gives the turn back
             conn.wants_turn = False
             self._call(conn, self.on_turn, conn)
-            if not conn.closed and conn not in self._dirty:
+            if not conn.closed:
                 self._watch(conn)
 
     def _sweep(self, now: float) -> None:
