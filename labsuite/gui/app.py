@@ -21,7 +21,7 @@ import time
 import tkinter as tk
 from pathlib import Path
 from tkinter import ttk
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from labsuite import __version__
 
@@ -513,10 +513,11 @@ class LabSuiteApp:
         needed = max((tab.needed_height for tab in tabs), default=0)
         return self.root.winfo_reqwidth(), self.root.winfo_reqheight() - shown + needed
 
-    def fits(self, scrolling: bool = True) -> bool:
+    def fits(self, scrolling: bool = True, size: Optional[Tuple[int, int]] = None) -> bool:
         """Does the window fit the screen at this scale? Its width must; its height too
-        unless ``scrolling`` (a tab that needs more height than the screen has scrolls)."""
-        width, height = self.required_size()
+        unless ``scrolling`` (a tab that needs more height than the screen has scrolls).
+        ``size``: what :meth:`required_size` just said (measuring is slow)."""
+        width, height = size or self.required_size()
         area_w, area_h = self.work_area()
         return width <= area_w and (scrolling or height <= area_h)
 
@@ -569,13 +570,12 @@ class LabSuiteApp:
         scale; never larger than the screen's work area, centred when new."""
         # a suggested scale must fit without scrolling; the student's own choice, with it
         chosen = bool(self.settings.get("view.scale"))
-        area_w, area_h = self.work_area()
-        while True:  # (measuring is the slow part of starting: once per scale tried)
-            req_w, req_h = self.required_size()
-            if (req_w <= area_w and (chosen or req_h <= area_h)) or \
-                    self.look.scale <= looks.STEPS[0]:
-                break
+        size = self.required_size()  # (measuring is the slow part of starting: once a scale)
+        while not self.fits(scrolling=chosen, size=size) and self.look.scale > looks.STEPS[0]:
             self.look.step(-1)  # too large for this screen
+            size = self.required_size()
+        req_w, req_h = size
+        area_w, area_h = self.work_area()
         min_w, min_h = min(req_w, area_w), min(req_h, area_h)
         self.root.minsize(min_w, min_h)
         match = _GEOMETRY.match(self.settings.get("window.geometry") or "")
