@@ -488,8 +488,8 @@ class CardTable(tk.Canvas):
                             tags=tags + ("card", "face", f"card:{card.text}"))
         # rank over suit, in the part a seat's name plate leaves uncovered
         shows = h * peek
-        rank_y, suit_y = (0.29, 0.72) if peek < 1 else (0.29, 0.70)
-        self.create_text(x + w / 2, y + shows * rank_y, text=rank,
+        suit_y = 0.72 if peek < 1 else 0.70
+        self.create_text(x + w / 2, y + shows * 0.29, text=rank,
                          font=self.fonts[f"rank_{kind}"], fill=colour,
                          tags=tags + ("card", "face", "rank"))
         self.create_text(x + w / 2, y + shows * suit_y, text=suit,
