@@ -67,7 +67,7 @@ def run(args) -> List[Dict]:
         environment = {**os.environ, **settings}
         # from source as installed: compiled once (as pip does), not at every launch
         environment.pop("PYTHONDONTWRITEBYTECODE", None)
-        for name, command in programs.items():  # untimed: writes the .pyc files
+        for command in programs.values():  # untimed: writes the .pyc files
             launch(command, environment, LABSUITE_WINDOW, polite=True)
         for _round in range(repeats):  # alternate, so a busy moment hits every program
             for name, command in programs.items():
