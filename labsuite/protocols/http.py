@@ -55,6 +55,17 @@ _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _HEAD_END = re.compile(rb"\n\r?\n")
 
 
+def header_value(headers: Sequence[Tuple[str, str]], name: str,
+                 default: Optional[str] = None) -> Optional[str]:
+    """The value of the first header called ``name``, in any case (names are not case
+    sensitive in HTTP)."""
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return default
+
+
 # -- events -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Request:
@@ -67,11 +78,7 @@ class Request:
     raw: bytes  # the head exactly as received
 
     def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return default
+        return header_value(self.headers, name, default)
 
     @property
     def keep_alive(self) -> bool:

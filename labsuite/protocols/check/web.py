@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
+from ..http import header_value
 from .model import Verdict, count, fail, ok, quoted
 
 #: Reading stops after this much of one response (a server may stream for ever).
@@ -49,11 +50,7 @@ class Response:
     body: bytes
 
     def header(self, name: str) -> Optional[str]:
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return header_value(self.headers, name)
 
     @property
     def content_length(self) -> Optional[int]:
