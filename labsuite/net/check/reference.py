@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from ..chat import ChatServer
 from ..core import Connection
@@ -114,8 +114,12 @@ class _Recording:
 
     connection_class = Paced
     announce_as = None  # a checker's server is for this computer only
+    #: Keyword arguments for the server underneath (daytime's format).
+    server_options: Dict[str, object] = {}
 
-    def _start_recording(self, pacing: Pacing) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, pacing: Pacing = PLAIN,
+                 on_event=None):
+        super().__init__(host, port, on_event=on_event, **self.server_options)
         self.pacing = pacing
         self._transcript: List[Exchange] = []
         self._lock = threading.Lock()
@@ -156,11 +160,7 @@ class ReferenceDaytime(_Recording, DaytimeServer):
     """Daytime in the NIST format (what time.nist.gov sends and the course's client reads)."""
 
     source = "reference daytime server"
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, pacing: Pacing = PLAIN,
-                 on_event=None):
-        super().__init__(host, port, fmt="nist", on_event=on_event)
-        self._start_recording(pacing)
+    server_options = {"fmt": "nist"}
 
 
 class ReferenceEcho(_Recording, EchoServer):
@@ -168,18 +168,8 @@ class ReferenceEcho(_Recording, EchoServer):
 
     source = "reference echo server"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, pacing: Pacing = PLAIN,
-                 on_event=None):
-        super().__init__(host, port, on_event=on_event)
-        self._start_recording(pacing)
-
 
 class ReferenceChat(_Recording, ChatServer):
     """The chat server of the course's protocol; with pacing, lines come split or merged."""
 
     source = "reference chat server"
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, pacing: Pacing = PLAIN,
-                 on_event=None):
-        super().__init__(host, port, on_event=on_event)
-        self._start_recording(pacing)
